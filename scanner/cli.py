@@ -1,0 +1,384 @@
+"""The command line: scan an account (or the built-in sandbox), list services, show references."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import tempfile
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import aioboto3
+import typer
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+    SSOTokenLoadError,
+    TokenRetrievalError,
+    UnauthorizedSSOTokenError,
+)
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scanner import catalog, errors, report
+from scanner.collectors import COLLECTORS
+from scanner.engine import Aws, CallLog, Limits
+from scanner.policy import fill_placeholders
+from scanner.reference import DEFAULT_REFERENCE_DIR, ReferenceDataError, load_dataset
+from scanner.scan import AccountScan, caller_identity, choose_regions, region_states, scan_account
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find the resources AWS managed KMS keys protect, and check those keys' policies.",
+)
+reference_app = typer.Typer(no_args_is_help=True, help="The reference key policies.")
+app.add_typer(reference_app, name="reference")
+
+stderr = Console(stderr=True)
+stdout = Console()
+
+SSO_ERRORS = (TokenRetrievalError, SSOTokenLoadError, UnauthorizedSSOTokenError)
+FIXABLE = (
+    ClientError,
+    NoCredentialsError,
+    ProfileNotFound,
+    NoRegionError,
+    EndpointConnectionError,
+    *SSO_ERRORS,
+)
+AWS_CONFIG_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")
+
+Regions = Annotated[
+    list[str] | None, typer.Option("--region", "-r", help="A region to scan; repeat for more.")
+]
+Services = Annotated[
+    list[str] | None, typer.Option("--service", "-s", help="A service to scan; repeat for more.")
+]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+@app.command()
+def scan(
+    profile: Annotated[str | None, typer.Option(help="AWS config profile, SSO ones too.")] = None,
+    region: Regions = None,
+    service: Services = None,
+    out: Annotated[Path, typer.Option(help="Folder for the reports.")] = Path("reports"),
+    sandbox: Annotated[bool, typer.Option(help="Scan the built-in sandbox account.")] = False,
+    reference: Annotated[
+        Path, typer.Option(help="Reference dataset folder.")
+    ] = DEFAULT_REFERENCE_DIR,
+    max_calls: Annotated[int, typer.Option(min=1, max=512, help="API calls in flight.")] = 48,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no info.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
+) -> None:
+    """Scan one account in every enabled region (or those given) and write its reports."""
+    _configure_logging(quiet, verbose)
+    try:
+        code = _scan(profile, region, service, out, sandbox, reference, max_calls, quiet)
+    except errors.UserError as error:
+        _fail(str(error), error.exit_code)
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the reports.")] = Path("reports"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Start the sandbox account, scan it, and print where the reports are."""
+    scan(
+        profile=None,
+        region=None,
+        service=None,
+        out=out,
+        sandbox=True,
+        reference=DEFAULT_REFERENCE_DIR,
+        max_calls=48,
+        quiet=quiet,
+        verbose=0,
+    )
+
+
+def _fail(message: str, code: int) -> None:
+    stderr.print(f"error: {message}", highlight=False, markup=False)
+    raise typer.Exit(code)
+
+
+def _configure_logging(quiet: bool, verbose: int) -> None:
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("werkzeug", "botocore", "aiobotocore", "urllib3", "moto"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def check_services(wanted: list[str] | None) -> list[str]:
+    """The services to scan; an unknown name is an error naming the known ones."""
+    if not wanted:
+        return [service.name for service in catalog.SERVICES]
+
+    unknown = [name for name in wanted if name not in catalog.BY_NAME]
+    if unknown:
+        raise errors.UserError(
+            f"unknown service: {', '.join(unknown)} (see the 'services' command)", errors.EXIT_USAGE
+        )
+
+    return sorted(set(wanted))
+
+
+def check_regions(wanted: list[str] | None) -> list[str] | None:
+    """Region names botocore knows; checked against the account once it is reachable."""
+    if not wanted:
+        return None
+
+    known = {name for part in ("aws", "aws-cn", "aws-us-gov") for name in catalog.all_regions(part)}
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise errors.UserError(f"unknown region: {', '.join(unknown)}", errors.EXIT_USAGE)
+
+    return sorted(set(wanted))
+
+
+def check_output(out: Path) -> None:
+    """The output folder exists or can be made, and is writable."""
+    if out.exists() and not out.is_dir():
+        raise errors.UserError(f"output folder {out} is a file", errors.EXIT_USAGE)
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise errors.UserError(
+            f"output folder {out} is not writable ({error.strerror})", errors.EXIT_USAGE
+        ) from error
+
+
+def _load_reference(path: Path):
+    try:
+        return load_dataset(path)
+    except ReferenceDataError as error:
+        raise errors.UserError(str(error), errors.EXIT_USAGE) from error
+
+
+def _scan(
+    profile: str | None,
+    regions: list[str] | None,
+    services: list[str] | None,
+    out: Path,
+    sandbox: bool,
+    reference: Path,
+    max_calls: int,
+    quiet: bool,
+) -> int:
+    services = check_services(services)
+    regions = check_regions(regions)
+    dataset = _load_reference(reference)
+    check_output(out)
+    if sandbox and profile:
+        raise errors.UserError("--sandbox and --profile cannot be used together", errors.EXIT_USAGE)
+
+    with ExitStack() as stack:
+        if sandbox:
+            stack.enter_context(_sandbox_environment(quiet))
+
+        session = _session(profile)
+        scan_id = _scan_id(out)
+        result = asyncio.run(
+            _run(session, profile, regions, services, dataset, Limits(max_calls=max_calls), quiet)
+        )
+        folder = report.write_account(result, scan_id, out)
+
+    _print_outcome(result, folder, quiet)
+    return errors.EXIT_PARTIAL if result.partial else errors.EXIT_OK
+
+
+@contextmanager
+def _sandbox_environment(quiet: bool):
+    """Start the sandbox and point the SDK's standard configuration chain at it."""
+    from scanner.sandbox import Sandbox
+
+    if not quiet:
+        stderr.print("starting the sandbox account on 127.0.0.1 ...", highlight=False)
+
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory() as empty, Sandbox() as box:
+        for name in AWS_CONFIG_VARS:
+            os.environ.pop(name, None)
+        os.environ.update(box.env())
+        # The user's own AWS config must not leak into the sandbox's session.
+        os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(
+            Path(empty) / "none"
+        )
+        try:
+            yield box
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def _session(profile: str | None) -> aioboto3.Session:
+    try:
+        return aioboto3.Session(profile_name=profile)
+    except ProfileNotFound as error:
+        raise errors.UserError(f"AWS profile '{profile}' is not in your AWS config") from error
+
+
+def _scan_id(out: Path) -> str:
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = base, 1
+    while (out / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+async def _run(
+    session: aioboto3.Session,
+    profile: str | None,
+    regions: list[str] | None,
+    services: list[str],
+    dataset,
+    limits: Limits,
+    quiet: bool,
+    call_log: CallLog | None = None,
+) -> AccountScan:
+    try:
+        async with Aws(session, limits, call_log) as aws:
+            home = session.region_name or "us-east-1"
+            account_id, caller = await caller_identity(aws, home)
+            chosen, disabled = choose_regions(await region_states(aws, home), regions)
+            with _progress(
+                quiet, len(chosen) * sum(1 for s in services if s in COLLECTORS)
+            ) as tick:
+                return await scan_account(
+                    aws, account_id, caller, chosen, disabled, services, dataset, tick
+                )
+    except FIXABLE as error:
+        friendly = _credential_error(error, profile)
+        if friendly is None:
+            raise
+
+        raise friendly from error
+
+
+def _credential_error(error: Exception, profile: str | None) -> errors.UserError | None:
+    """One line for the credential and configuration problems a user can fix."""
+    name = profile or os.environ.get("AWS_PROFILE") or "default"
+    if isinstance(error, SSO_ERRORS):
+        return errors.UserError(
+            f"the SSO session of profile '{name}' is missing or expired: "
+            f"run `aws sso login --profile {name}`"
+        )
+
+    if isinstance(error, NoCredentialsError):
+        return errors.UserError(
+            "no AWS credentials found: pass --profile, set AWS credentials, or use --sandbox"
+        )
+
+    if isinstance(error, ProfileNotFound):
+        return errors.UserError(f"AWS profile '{name}' is not in your AWS config")
+
+    if isinstance(error, NoRegionError):
+        return errors.UserError("no AWS region configured: pass --region or set AWS_REGION")
+
+    if isinstance(error, EndpointConnectionError):
+        return errors.UserError(f"cannot reach the AWS endpoint {error.kwargs.get('endpoint_url')}")
+
+    if isinstance(error, ClientError) and errors.error_code(error) in errors.EXPIRED:
+        return errors.UserError(
+            f"AWS rejected the credentials ({errors.error_code(error)}): refresh them and retry"
+        )
+
+    return None
+
+
+@contextmanager
+def _progress(quiet: bool, total: int):
+    if quiet or total == 0:
+        yield None
+        return
+
+    columns = (
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("", total=total)
+
+        def tick(region: str, service: str) -> None:
+            bar.update(task, advance=1, description=f"{region} {service}")
+
+        yield tick
+
+
+def _print_outcome(result: AccountScan, folder: Path, quiet: bool) -> None:
+    facts = report.summary(result, folder.parent.name)
+    if not quiet:
+        counts = ", ".join(f"{n} {name}" for name, n in facts["by_encryption"].items() if n)
+        stderr.print(
+            f"account {result.account_id}: {facts['resources']} resources ({counts}); "
+            f"{facts['hidden_keys']} hidden keys; {facts['policies_differing']} policies differ; "
+            f"{facts['coverage_gaps']} coverage gaps; status {facts['status']}",
+            highlight=False,
+        )
+    stdout.print(str(folder), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def services() -> None:
+    """The 39 services with AWS managed keys, their resource types and how keys are found."""
+    table = Table("service", "alias", "resource types", "key link", "collector")
+    for entry in catalog.SERVICES:
+        table.add_row(
+            entry.name,
+            entry.alias,
+            ", ".join(entry.resource_types),
+            entry.key_link,
+            "yes" if entry.name in COLLECTORS else "not yet",
+        )
+    stdout.print(table)
+
+
+@reference_app.command("show")
+def reference_show(
+    service: str,
+    account: Annotated[str | None, typer.Option(help="Fill in this account id.")] = None,
+    region: Annotated[str | None, typer.Option(help="Fill in this region.")] = None,
+    reference: Annotated[
+        Path, typer.Option(help="Reference dataset folder.")
+    ] = DEFAULT_REFERENCE_DIR,
+) -> None:
+    """Print the reference policy of alias/aws/SERVICE."""
+    try:
+        policy = _load_reference(reference).current(service)
+        if policy is None:
+            raise errors.UserError(f"no reference policy for service: {service}", errors.EXIT_USAGE)
+    except errors.UserError as error:
+        _fail(str(error), error.exit_code)
+
+    if account or region:
+        policy = fill_placeholders(policy, account or "123412341234", region or "us-east-1")
+    stdout.print_json(json.dumps(policy))

@@ -1,0 +1,249 @@
+"""The built-in sandbox: a moto server on 127.0.0.1 that behaves like AWS for managed keys.
+
+moto alone reports every key as customer managed, lists its reserved alias/aws/* aliases
+with made-up targets, and gives managed keys a generic policy. The sandbox changes moto's
+KMS, in this process only, so that:
+
+- every alias/aws/<service> of the catalog is listed, with no target until its key exists;
+- a key created through such an alias is KeyManager AWS and carries the reference policy
+  for its account and region; DescribeKey on an alias with no key creates it, as AWS does;
+- keys marked hidden are left out of ListKeys until DescribeKey names them.
+
+It then seeds a small account in two regions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from scanner import catalog
+from scanner.policy import fill_placeholders
+from scanner.reference import load_dataset
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGIONS = ("us-east-1", "eu-west-1")
+MANAGED_ALIASES = frozenset(service.alias for service in catalog.SERVICES)
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+_patch_lock = threading.Lock()
+_patched = False
+
+
+@dataclass
+class Events:
+    """What happened inside the sandbox that a scanner must never cause."""
+
+    keys_created_by_alias: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+EVENTS = Events()
+
+
+def _backend(account_id: str, region: str) -> Any:
+    from moto.kms.models import kms_backends
+
+    return kms_backends[account_id][region]
+
+
+@cache
+def _dataset() -> Any:
+    return load_dataset()
+
+
+def make_aws_managed(key: Any, alias: str) -> None:
+    """Turn a moto key into what AWS shows for the AWS managed key of an alias."""
+    service = alias.removeprefix("alias/aws/")
+    reference = _dataset().current(service)
+    key.key_manager = "AWS"
+    key.description = f"Default key that protects my {catalog.get(service).title} data"
+    if reference is not None:
+        filled = fill_placeholders(reference, key.account_id, key.region)
+        key.policy = json.dumps(filled)
+
+
+def _patch_moto() -> None:
+    """Make moto's KMS behave like AWS for alias/aws/* aliases (once per process)."""
+    global _patched
+    with _patch_lock:
+        if _patched:
+            return
+
+        from moto.kms import models, responses
+
+        _patch_backend(models.KmsBackend)
+        responses.KmsResponse.list_aliases = _list_aliases
+        _patch_ebs_default_key()
+        _patched = True
+
+
+def _patch_backend(backend_class: Any) -> None:
+    original_create_alias = backend_class.create_alias
+    original_list_keys = backend_class.list_keys
+    original_describe_key = backend_class.describe_key
+
+    def create_alias(self: Any, target_key_id: str, alias_name: str) -> Any:
+        alias = original_create_alias(self, target_key_id, alias_name)
+        if alias_name in MANAGED_ALIASES:
+            make_aws_managed(self.keys[self.get_key_id(target_key_id)], alias_name)
+        return alias
+
+    def get_key_id_from_alias(self: Any, alias_name: str) -> str | None:
+        for key in self.keys.values():
+            if alias_name in key.aliases:
+                return key.id
+
+        if alias_name not in MANAGED_ALIASES:
+            return None
+
+        # AWS creates an AWS managed key the first time its alias is used.
+        EVENTS.keys_created_by_alias.append((self.account_id, self.region_name, alias_name))
+        log.warning("sandbox: %s used with no key: creating it, as AWS would", alias_name)
+        return create_managed_key(self, alias_name).id
+
+    def list_keys(self: Any) -> list[Any]:
+        return [key for key in original_list_keys(self) if not getattr(key, "hidden", False)]
+
+    def describe_key(self: Any, key_id: str) -> Any:
+        key = original_describe_key(self, key_id)
+        key.hidden = False
+        return key
+
+    backend_class.create_alias = create_alias
+    backend_class.get_key_id_from_alias = get_key_id_from_alias
+    backend_class.list_keys = list_keys
+    backend_class.describe_key = describe_key
+
+
+def create_managed_key(backend: Any, alias_name: str) -> Any:
+    """Create the AWS managed key of an alias in one account and region."""
+    key = backend.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "", None)
+    backend.create_alias(key.id, alias_name)
+    return key
+
+
+def _list_aliases(self: Any) -> str:
+    """ListAliases as AWS answers it: alias/aws/* names with no key carry no TargetKeyId."""
+    key_id = self._get_param("KeyId")
+    if key_id is not None:
+        key_id = self.kms_backend.get_key_id(key_id)
+
+    listed = [
+        {
+            "AliasArn": alias.alias_arn,
+            "AliasName": alias.alias_name,
+            "TargetKeyId": alias.target_key_id,
+        }
+        for alias in self.kms_backend.list_aliases(key_id=key_id)
+    ]
+    if key_id is None:
+        present = {entry["AliasName"] for entry in listed}
+        prefix = f"arn:aws:kms:{self.region}:{self.current_account}:"
+        listed += [
+            {"AliasArn": prefix + name, "AliasName": name}
+            for name in sorted(MANAGED_ALIASES - present)
+        ]
+
+    return json.dumps({"Truncated": False, "Aliases": listed})
+
+
+def _patch_ebs_default_key() -> None:
+    """moto lacks GetEbsDefaultKmsKeyId; answer as AWS does, alias/aws/ebs until it is changed."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.settings import Settings
+
+    def get_ebs_default_kms_key_id(self: Any) -> Any:
+        key = getattr(self.ec2_backend, "default_kms_key_id", "") or "alias/aws/ebs"
+        return ActionResult({"KmsKeyId": key})
+
+    Settings.get_ebs_default_kms_key_id = get_ebs_default_kms_key_id
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Sandbox:
+    """A moto server on 127.0.0.1 behaving like AWS for managed keys, seeded with an account."""
+
+    def __init__(self, seed: bool = True):
+        self.seed_account = seed
+        self.server: Any = None
+        self.endpoint = ""
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> Sandbox:
+        """Start the server and seed the account."""
+        # moto would otherwise list some 1,300 public snapshots as the account's own.
+        os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+        from moto.server import ThreadedMotoServer
+
+        _patch_moto()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        log.info("sandbox listening on %s", self.endpoint)
+        if self.seed_account:
+            from scanner.sandbox_seed import seed
+
+            seed(self)
+
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def env(self) -> dict[str, str]:
+        """The environment that points the AWS SDK's standard chain at the sandbox."""
+        return {
+            **CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_DEFAULT_REGION": REGIONS[0],
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def client(self, name: str, region: str = REGIONS[0]) -> Any:
+        """A plain boto3 client on the sandbox, for seeding and for tests."""
+        import boto3
+
+        return boto3.client(
+            name,
+            region_name=region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def kms_state(self, account_id: str = ACCOUNT_ID) -> dict:
+        """Every key and alias in the sandbox, read from moto directly so nothing changes."""
+        from moto.kms.models import kms_backends
+
+        state = {}
+        for region, backend in kms_backends[account_id].items():
+            keys = {
+                key.id: (key.key_manager, key.key_state, key.policy, getattr(key, "hidden", False))
+                for key in backend.keys.values()
+            }
+            aliases = {alias.alias_name: alias.target_key_id for alias in backend.list_aliases()}
+            if keys or aliases:
+                state[region] = {"keys": keys, "aliases": aliases}
+
+        return state

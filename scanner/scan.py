@@ -1,0 +1,265 @@
+"""One account's scan: regions, collectors, KMS inventory, classification."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import ModuleType
+
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from scanner import catalog, errors, kms, resolve
+from scanner.collectors import COLLECTORS
+from scanner.engine import Aws, Scope, partition
+from scanner.records import (
+    Coverage,
+    CoverageStatus,
+    Finding,
+    Key,
+    KeyRow,
+    PolicyStatus,
+    PolicyVerdict,
+    Resource,
+)
+from scanner.reference import ReferenceDataset, service_of_alias
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str], None]
+
+ENABLED_STATUSES = frozenset({"opt-in-not-required", "opted-in"})
+NETWORK_ERRORS = (ConnectionError, HTTPClientError)
+
+
+@dataclass(slots=True)
+class AccountScan:
+    """Everything one account's scan found, ready for the report."""
+
+    account_id: str
+    caller_arn: str
+    started: datetime
+    regions: list[str]
+    services: list[str]
+    finished: datetime | None = None
+    findings: list[Finding] = field(default_factory=list)
+    keys: list[KeyRow] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return any(entry.status in CoverageStatus.GAPS for entry in self.coverage)
+
+
+async def caller_identity(aws: Aws, region: str) -> tuple[str, str]:
+    """The account id and caller ARN of the session's credentials."""
+    sts = await aws.client("sts", region)
+    identity = await sts.get_caller_identity()
+    return identity["Account"], identity["Arn"]
+
+
+async def region_states(aws: Aws, home: str) -> dict[str, str]:
+    """Every region with its opt-in status, as the account sees it."""
+    ec2 = await aws.client("ec2", home)
+    reply = await ec2.describe_regions(AllRegions=True)
+    # An account lives in one partition; regions of others are not its own.
+    return {
+        r["RegionName"]: r.get("OptInStatus", "opt-in-not-required")
+        for r in reply["Regions"]
+        if partition(r["RegionName"]) == partition(home)
+    }
+
+
+def choose_regions(states: dict[str, str], wanted: list[str] | None) -> tuple[list[str], list[str]]:
+    """The regions to scan and the disabled ones to report; a disabled wanted region is an error."""
+    enabled = sorted(name for name, status in states.items() if status in ENABLED_STATUSES)
+    if not wanted:
+        return enabled, sorted(set(states) - set(enabled))
+
+    for region in wanted:
+        if region not in states:
+            raise errors.UserError(f"unknown region: {region}", errors.EXIT_USAGE)
+
+        if region not in enabled:
+            raise errors.UserError(
+                f"region {region} is not enabled for this account", errors.EXIT_USAGE
+            )
+
+    return sorted(set(wanted)), []
+
+
+async def scan_account(
+    aws: Aws,
+    account_id: str,
+    caller_arn: str,
+    regions: list[str],
+    disabled: list[str],
+    services: list[str],
+    dataset: ReferenceDataset,
+    progress: Progress | None = None,
+) -> AccountScan:
+    """Scan every region of one account and classify what was found."""
+    result = AccountScan(account_id, caller_arn, datetime.now(UTC), regions, services)
+    modules = [COLLECTORS[name] for name in services if name in COLLECTORS]
+
+    parts = await asyncio.gather(
+        *(scan_region(aws, account_id, region, modules, dataset, progress) for region in regions)
+    )
+    for findings, keys, coverage in parts:
+        result.findings += findings
+        result.keys += keys
+        result.coverage += coverage
+
+    result.coverage += [
+        Coverage(account_id, region, "*", CoverageStatus.REGION_DISABLED, "RegionNotEnabled")
+        for region in disabled
+    ]
+    result.coverage += _without_collector(account_id, regions, services)
+    result.finished = datetime.now(UTC)
+    return result
+
+
+def _without_collector(account_id: str, regions: list[str], services: list[str]) -> list[Coverage]:
+    # A service with no collector yet is listed as not scanned, never as clean.
+    missing = [name for name in services if name not in COLLECTORS]
+    return [
+        Coverage(account_id, region, name, CoverageStatus.NOT_SUPPORTED, "NoCollector")
+        for region in regions
+        for name in missing
+    ]
+
+
+async def scan_region(
+    aws: Aws,
+    account_id: str,
+    region: str,
+    modules: list[ModuleType],
+    dataset: ReferenceDataset,
+    progress: Progress | None,
+) -> tuple[list[Finding], list[KeyRow], list[Coverage]]:
+    """Collect a region's resources and resolve their keys against its KMS inventory."""
+    kms_scope = Scope(aws, account_id, region, "kms", await aws.client("kms", region))
+    listing = asyncio.ensure_future(kms.list_inventory(kms_scope))
+    collected = await asyncio.gather(
+        *(run_collector(aws, account_id, region, module, progress) for module in modules)
+    )
+    inventory = await listing
+
+    resources = [resource for found, _ in collected for resource in found]
+    coverage = [entry for _, entry in collected]
+    coverage.append(_kms_coverage(account_id, region, inventory))
+
+    lookups = [resolve.lookup(resource, inventory) for resource in resources]
+    keys = await _describe_keys(kms_scope, inventory, lookups)
+    verdicts = await _judge_policies(kms_scope, keys, lookups, dataset)
+
+    findings = [
+        resolve.classify(resource, found, keys, verdicts)
+        for resource, found in zip(resources, lookups, strict=True)
+    ]
+    rows = resolve.key_rows(inventory, keys, verdicts, findings, account_id, region)
+    return findings, rows, coverage
+
+
+def _kms_coverage(account_id: str, region: str, inventory: kms.Inventory) -> Coverage:
+    if inventory.error_code:
+        status = errors.coverage_status(inventory.error_code)
+        return Coverage(account_id, region, "kms", status, inventory.error_code)
+
+    seen = len(inventory.listed)
+    return Coverage(account_id, region, "kms", CoverageStatus.SCANNED, "", seen)
+
+
+async def _describe_keys(
+    scope: Scope, inventory: kms.Inventory, lookups: list[resolve.Lookup | None]
+) -> dict[str, Key]:
+    wanted = resolve.keys_to_describe(lookups, inventory)
+    keys: dict[str, Key] = {}
+    async for key in scope.each(lambda ref: kms.describe(scope, inventory, ref), wanted.values()):
+        keys[key.key_id] = key
+
+    return keys
+
+
+async def _judge_policies(
+    scope: Scope,
+    keys: dict[str, Key],
+    lookups: list[resolve.Lookup | None],
+    dataset: ReferenceDataset,
+) -> dict[str, PolicyVerdict]:
+    managed = {key.key_id: key for key in keys.values() if key and key.is_aws_managed}
+    via_alias = {
+        kms.key_id_of(found.key_reference): found.alias
+        for found in lookups
+        if found and found.key_reference and found.alias
+    }
+
+    async def judge(key: Key) -> tuple[str, PolicyVerdict]:
+        policy, code = await kms.read_policy(scope, key)
+        if policy is None:
+            return key.key_id, PolicyVerdict(PolicyStatus.UNREADABLE, error_code=code)
+
+        service = _reference_service(key, via_alias.get(key.key_id, ""))
+        region, account = scope.region, scope.account_id
+        verdict = dataset.evaluate(service or "", policy, account, region, partition(region))
+        return key.key_id, verdict
+
+    return dict([pair async for pair in scope.each(judge, managed.values())])
+
+
+def _reference_service(key: Key, alias: str) -> str | None:
+    for name in [*key.aliases, alias]:
+        service = service_of_alias(name)
+        if service:
+            return service
+
+    return None
+
+
+async def run_collector(
+    aws: Aws, account_id: str, region: str, module: ModuleType, progress: Progress | None
+) -> tuple[list[Resource], Coverage]:
+    """Run one collector; its failure becomes a coverage entry with the error code."""
+    service = catalog.get(module.SERVICE)
+    found: list[Resource] = []
+    try:
+        if region not in catalog.available_regions(service.endpoint, partition(region)):
+            return found, Coverage(
+                account_id, region, service.name, CoverageStatus.NOT_AVAILABLE, "NoEndpointInRegion"
+            )
+
+        client = await aws.client(module.CLIENT, region)
+        scope = Scope(aws, account_id, region, service.name, client)
+        async for resource in module.collect(scope):
+            found.append(resource)
+
+        return found, _collected(account_id, region, service.name, found)
+    except ClientError as error:
+        code = errors.error_code(error)
+        if code in errors.EXPIRED:
+            raise errors.CredentialsExpired(
+                f"credentials expired or were rejected during the scan ({code})"
+            ) from error
+
+        log.warning("%s %s %s: listing failed: %s", account_id, region, service.name, code)
+        status = errors.coverage_status(code)
+        return found, Coverage(account_id, region, service.name, status, code, len(found))
+    except NETWORK_ERRORS as error:
+        code = type(error).__name__
+        log.warning("%s %s %s: %s", account_id, region, service.name, code)
+        return found, Coverage(
+            account_id, region, service.name, CoverageStatus.ERROR, code, len(found)
+        )
+    finally:
+        if progress:
+            progress(region, service.name)
+
+
+def _collected(account_id: str, region: str, service: str, found: list[Resource]) -> Coverage:
+    codes = [resource.error_code for resource in found if resource.error_code]
+    if codes:
+        return Coverage(account_id, region, service, CoverageStatus.PARTIAL, codes[0], len(found))
+
+    return Coverage(account_id, region, service, CoverageStatus.SCANNED, "", len(found))
