@@ -31,10 +31,15 @@ from rich.table import Table
 
 from scanner import catalog, errors, report
 from scanner.collectors import COLLECTORS
-from scanner.engine import Aws, CallLog, Limits
+from scanner.engine import Limits
 from scanner.policy import fill_placeholders
-from scanner.reference import DEFAULT_REFERENCE_DIR, ReferenceDataError, load_dataset
-from scanner.scan import AccountScan, caller_identity, choose_regions, region_states, scan_account
+from scanner.reference import (
+    DEFAULT_REFERENCE_DIR,
+    ReferenceDataError,
+    ReferenceDataset,
+    load_dataset,
+)
+from scanner.scan import AccountScan, run_scan
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +178,7 @@ def check_output(out: Path) -> None:
         ) from error
 
 
-def _load_reference(path: Path):
+def _load_reference(path: Path) -> ReferenceDataset:
     try:
         return load_dataset(path)
     except ReferenceDataError as error:
@@ -257,22 +262,13 @@ async def _run(
     profile: str | None,
     regions: list[str] | None,
     services: list[str],
-    dataset,
+    dataset: ReferenceDataset,
     limits: Limits,
     quiet: bool,
-    call_log: CallLog | None = None,
 ) -> AccountScan:
     try:
-        async with Aws(session, limits, call_log) as aws:
-            home = session.region_name or "us-east-1"
-            account_id, caller = await caller_identity(aws, home)
-            chosen, disabled = choose_regions(await region_states(aws, home), regions)
-            with _progress(
-                quiet, len(chosen) * sum(1 for s in services if s in COLLECTORS)
-            ) as tick:
-                return await scan_account(
-                    aws, account_id, caller, chosen, disabled, services, dataset, tick
-                )
+        with _progress(quiet) as progress:
+            return await run_scan(session, regions, services, dataset, limits, progress=progress)
     except FIXABLE as error:
         friendly = _credential_error(error, profile)
         if friendly is None:
@@ -313,8 +309,8 @@ def _credential_error(error: Exception, profile: str | None) -> errors.UserError
 
 
 @contextmanager
-def _progress(quiet: bool, total: int):
-    if quiet or total == 0:
+def _progress(quiet: bool):
+    if quiet:
         yield None
         return
 
@@ -326,10 +322,12 @@ def _progress(quiet: bool, total: int):
         TextColumn("{task.description}"),
     )
     with Progress(*columns, console=stderr, transient=True) as bar:
-        task = bar.add_task("", total=total)
+        task = bar.add_task("", total=None)
 
-        def tick(region: str, service: str) -> None:
-            bar.update(task, advance=1, description=f"{region} {service}")
+        def tick(region: str, service: str, total: int) -> None:
+            bar.update(
+                task, advance=1 if region else 0, total=total, description=f"{region} {service}"
+            )
 
         yield tick
 

@@ -158,14 +158,8 @@ def _unresolved(resource: Resource, found: Lookup) -> Finding:
     # A function with no key given whose service has no AWS managed key yet cannot be using
     # one: it must be on an AWS owned key.
     if resource.hint == Hint.KMS_AMBIGUOUS and found.error_code in NO_KEY_CODES:
-        return _finding(
-            resource,
-            Encryption.AWS_OWNED,
-            found.evidence,
-            "",
-            alias=found.alias,
-            detail_extra=f"{found.alias} {NOT_CREATED}",
-        )
+        note = f"{found.alias} {NOT_CREATED}"
+        return _finding(resource, Encryption.AWS_OWNED, found.evidence, "", detail_extra=note)
 
     return _finding(
         resource, Encryption.UNKNOWN, found.evidence, found.error_code, alias=found.alias

@@ -60,14 +60,18 @@ def seed(box: sandbox.Sandbox) -> None:
         for step in STEPS:
             step(seeder)
 
-    _hide_and_age_keys()
+    hide_keys()
+    _age_policy()
     log.info("sandbox seeded in %s", ", ".join(sandbox.REGIONS))
 
 
-def _hide_and_age_keys() -> None:
+def hide_keys() -> None:
+    """Leave the hidden key out of ListKeys again, as before any DescribeKey named it."""
     region, alias = HIDDEN
     _key(region, alias).hidden = True
 
+
+def _age_policy() -> None:
     region, alias, version = OLDER_POLICY
     older = next(p for p in load_dataset().history("sns") if p["Id"] == version)
     _key(region, alias).policy = json.dumps(fill_placeholders(older, sandbox.ACCOUNT_ID, region))

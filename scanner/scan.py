@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import ModuleType
 
+import aioboto3
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from scanner import catalog, errors, kms, resolve
 from scanner.collectors import COLLECTORS
-from scanner.engine import Aws, Scope, partition
+from scanner.engine import Aws, CallLog, Limits, Scope, partition
 from scanner.records import (
     Coverage,
     CoverageStatus,
@@ -28,7 +29,8 @@ from scanner.reference import ReferenceDataset, service_of_alias
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, str], None]
+# Called with (region, service, total) after each collector, and once with ("", "", total).
+Progress = Callable[[str, str, int], None]
 
 ENABLED_STATUSES = frozenset({"opt-in-not-required", "opted-in"})
 NETWORK_ERRORS = (ConnectionError, HTTPClientError)
@@ -51,6 +53,33 @@ class AccountScan:
     @property
     def partial(self) -> bool:
         return any(entry.status in CoverageStatus.GAPS for entry in self.coverage)
+
+
+async def run_scan(
+    session: aioboto3.Session,
+    regions: list[str] | None,
+    services: list[str],
+    dataset: ReferenceDataset,
+    limits: Limits | None = None,
+    call_log: CallLog | None = None,
+    progress: Progress | None = None,
+) -> AccountScan:
+    """Scan the account of a session's credentials: identity, regions, then every region."""
+    async with Aws(session, limits, call_log) as aws:
+        home = session.region_name or "us-east-1"
+        account_id, caller = await caller_identity(aws, home)
+        chosen, disabled = choose_regions(await region_states(aws, home), regions)
+        total = len(chosen) * sum(1 for name in services if name in COLLECTORS)
+        tick = None
+        if progress:
+            progress("", "", total)
+
+            def tick(region: str, service: str) -> None:
+                progress(region, service, total)
+
+        return await scan_account(
+            aws, account_id, caller, chosen, disabled, services, dataset, tick
+        )
 
 
 async def caller_identity(aws: Aws, region: str) -> tuple[str, str]:
@@ -98,7 +127,7 @@ async def scan_account(
     disabled: list[str],
     services: list[str],
     dataset: ReferenceDataset,
-    progress: Progress | None = None,
+    progress: Callable[[str, str], None] | None = None,
 ) -> AccountScan:
     """Scan every region of one account and classify what was found."""
     result = AccountScan(account_id, caller_arn, datetime.now(UTC), regions, services)
@@ -137,7 +166,7 @@ async def scan_region(
     region: str,
     modules: list[ModuleType],
     dataset: ReferenceDataset,
-    progress: Progress | None,
+    progress: Callable[[str, str], None] | None,
 ) -> tuple[list[Finding], list[KeyRow], list[Coverage]]:
     """Collect a region's resources and resolve their keys against its KMS inventory."""
     kms_scope = Scope(aws, account_id, region, "kms", await aws.client("kms", region))
@@ -219,7 +248,11 @@ def _reference_service(key: Key, alias: str) -> str | None:
 
 
 async def run_collector(
-    aws: Aws, account_id: str, region: str, module: ModuleType, progress: Progress | None
+    aws: Aws,
+    account_id: str,
+    region: str,
+    module: ModuleType,
+    progress: Callable[[str, str], None] | None,
 ) -> tuple[list[Resource], Coverage]:
     """Run one collector; its failure becomes a coverage entry with the error code."""
     service = catalog.get(module.SERVICE)
