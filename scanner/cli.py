@@ -121,7 +121,7 @@ def demo(
 
 
 def _fail(message: str, code: int) -> None:
-    stderr.print(f"error: {message}", highlight=False, markup=False)
+    typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 

@@ -160,12 +160,12 @@ class KeyRow:
     key_state: str
     key_in_list_keys: bool | None
     alias_has_target: bool | None
-    hidden: bool
     resources_using: int
     policy_status: str
     live_policy_id: str
     reference_policy_id: str
     policy_differences: str
+    hidden: bool
     via_services: str
     caller_accounts: str
     direct_principals: str

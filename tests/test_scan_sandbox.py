@@ -123,3 +123,45 @@ def test_coverage_has_a_row_per_region_and_service(sandbox_scan):
         assert coverage[(region, "acm")].status == CoverageStatus.NOT_SUPPORTED
     assert len(coverage) == 2 * (39 + 1)
     assert not sandbox_scan["result"].partial
+
+
+def _without_visibility(state: dict) -> dict:
+    # DescribeKey brings a hidden key into ListKeys, in AWS as in the sandbox: that is the
+    # one change a read makes, so the visibility flag is left out of the comparison.
+    return {
+        region: {"keys": {k: v[:3] for k, v in part["keys"].items()}, "aliases": part["aliases"]}
+        for region, part in state.items()
+    }
+
+
+def test_scan_changes_nothing_in_the_account(sandbox_scan):
+    assert sandbox_scan["created"] == []
+    assert _without_visibility(sandbox_scan["after"]) == _without_visibility(sandbox_scan["before"])
+
+
+def test_scan_calls_only_read_operations(sandbox_scan):
+    operations = {operation for _, _, operation, _ in sandbox_scan["calls"].calls}
+
+    assert "DescribeKey" in operations
+    assert all(op.startswith(("Describe", "Get", "List")) for op in operations), operations
+
+
+def test_describe_key_never_names_an_alias(sandbox_scan):
+    described = [
+        params["KeyId"]
+        for _, _, operation, params in sandbox_scan["calls"].calls
+        if operation == "DescribeKey"
+    ]
+
+    assert described
+    assert not [key for key in described if key.startswith("alias/") or ":alias/" in key]
+
+
+def test_describe_key_runs_once_per_distinct_key(sandbox_scan):
+    described = Counter(
+        (region, params["KeyId"].rsplit("/", 1)[-1])
+        for region, _, operation, params in sandbox_scan["calls"].calls
+        if operation == "DescribeKey"
+    )
+
+    assert set(described.values()) == {1}
