@@ -28,8 +28,8 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("acm", "Certificate Manager", "acm", ("certificate",), INFERRED),
-    Service("appflow", "AppFlow", "appflow", ("flow",)),
-    Service("backup", "Backup", "backup", ("backup_vault", "recovery_point")),
+    Service("appflow", "AppFlow", "appflow", ("flow",), AMBIGUOUS),
+    Service("backup", "Backup", "backup", ("backup_vault",)),
     Service("cloud9", "Cloud9", "cloud9", ("environment",), INFERRED),
     Service("codeartifact", "CodeArtifact", "codeartifact", ("domain",)),
     Service("codecommit", "CodeCommit", "codecommit", ("repository",)),
@@ -51,7 +51,7 @@ SERVICES: tuple[Service, ...] = (
     Service("kinesis", "Kinesis Data Streams", "kinesis", ("stream",)),
     Service("kinesisvideo", "Kinesis Video Streams", "kinesisvideo", ("stream",)),
     Service("lambda", "Lambda", "lambda", ("function",), AMBIGUOUS),
-    Service("lex", "Lex", "lexv2-models", ("bot_alias",)),
+    Service("lex", "Lex", "lexv2-models", ("bot_alias",), AMBIGUOUS),
     Service("lightsail", "Lightsail", "lightsail", ("instance", "disk", "database"), INFERRED),
     Service("mq", "MQ", "mq", ("broker",)),
     Service(
@@ -65,7 +65,7 @@ SERVICES: tuple[Service, ...] = (
     Service("sqs", "SQS", "sqs", ("queue",)),
     Service("ssm", "Systems Manager", "ssm", ("parameter",)),
     Service("timestream", "Timestream", "timestream-write", ("database",)),
-    Service("translate", "Translate", "translate", ("terminology", "parallel_data")),
+    Service("translate", "Translate", "translate", ("terminology", "parallel_data"), AMBIGUOUS),
     Service("workspaces", "WorkSpaces", "workspaces", ("workspace",)),
     Service("xray", "X-Ray", "xray", ("encryption_config",)),
 )

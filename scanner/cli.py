@@ -8,12 +8,14 @@ import logging
 import os
 import sys
 import tempfile
+from collections import Counter
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import aioboto3
+import boto3
 import typer
 from botocore.exceptions import (
     ClientError,
@@ -29,8 +31,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scanner import catalog, errors, report
-from scanner.collectors import COLLECTORS
+from scanner import catalog, changes, errors, refresh, report
+from scanner.collectors import COLLECTORS, markdown_table
 from scanner.engine import Limits
 from scanner.policy import fill_placeholders
 from scanner.reference import (
@@ -38,6 +40,7 @@ from scanner.reference import (
     ReferenceDataError,
     ReferenceDataset,
     load_dataset,
+    load_index,
 )
 from scanner.scan import AccountScan, run_scan
 
@@ -64,6 +67,7 @@ FIXABLE = (
     *SSO_ERRORS,
 )
 AWS_CONFIG_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")
+EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by SIGINT
 
 Regions = Annotated[
     list[str] | None, typer.Option("--region", "-r", help="A region to scan; repeat for more.")
@@ -98,6 +102,9 @@ def scan(
         code = _scan(profile, region, service, out, sandbox, reference, max_calls, quiet)
     except errors.UserError as error:
         _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        # Reports are staged and renamed only when whole: an interrupt leaves none behind.
+        _fail("interrupted: the scan did not finish and no report was written", EXIT_INTERRUPTED)
     raise typer.Exit(code)
 
 
@@ -132,8 +139,11 @@ def _configure_logging(quiet: bool, verbose: int) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # The SDK's own warnings (a failed credential refresh, say) are said again as one line
+    # of ours; they show from -vv on.
+    sdk_level = logging.DEBUG if verbose >= 2 else logging.ERROR
     for noisy in ("werkzeug", "botocore", "aiobotocore", "urllib3", "moto"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+        logging.getLogger(noisy).setLevel(sdk_level)
 
 
 def check_services(wanted: list[str] | None) -> list[str]:
@@ -346,8 +356,16 @@ def _print_outcome(result: AccountScan, folder: Path, quiet: bool) -> None:
 
 
 @app.command()
-def services() -> None:
+def services(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table as Markdown, as in the README.")
+    ] = False,
+) -> None:
     """The 39 services with AWS managed keys, their resource types and how keys are found."""
+    if markdown:
+        typer.echo(markdown_table())
+        return
+
     table = Table("service", "alias", "resource types", "key link", "collector")
     for entry in catalog.SERVICES:
         table.add_row(
@@ -358,6 +376,28 @@ def services() -> None:
             "yes" if entry.name in COLLECTORS else "not yet",
         )
     stdout.print(table)
+
+
+@app.command()
+def diff(
+    scan_a: Annotated[str, typer.Argument(help="The earlier scan: a scan id or a folder.")],
+    scan_b: Annotated[str, typer.Argument(help="The later scan: a scan id or a folder.")],
+    out: Annotated[Path, typer.Option(help="Folder holding the scans.")] = Path("reports"),
+    jsonl: Annotated[bool, typer.Option(help="One JSON object per change, no table.")] = False,
+) -> None:
+    """What changed from SCAN_A to SCAN_B: resources, keys and key policy statuses."""
+    try:
+        found = changes.compare_scans(scan_a, scan_b, out)
+    except errors.UserError as error:
+        _fail(str(error), error.exit_code)
+
+    if jsonl:
+        for line in changes.json_lines(found):
+            typer.echo(line)
+    else:
+        stdout.print(changes.table(found))
+    total = sum(len(rows) for rows in found.values())
+    stderr.print(f"{total} changes in {len(found)} accounts", highlight=False)
 
 
 @reference_app.command("show")
@@ -380,3 +420,144 @@ def reference_show(
     if account or region:
         policy = fill_placeholders(policy, account or "123412341234", region or "us-east-1")
     stdout.print_json(json.dumps(policy))
+
+
+@reference_app.command("list")
+def reference_list(
+    reference: Annotated[
+        Path, typer.Option(help="Reference dataset folder.")
+    ] = DEFAULT_REFERENCE_DIR,
+) -> None:
+    """Every alias in the dataset: its policy Id, older versions, and where and when taken."""
+    try:
+        dataset = _load_reference(reference)
+        index = load_index(reference)
+    except errors.UserError as error:
+        _fail(str(error), error.exit_code)
+    except ReferenceDataError as error:
+        _fail(str(error), errors.EXIT_USAGE)
+
+    rows = [("alias", "policy Id", "older versions", "region", "taken on")]
+    rows += [tuple(value or "-" for value in row) for row in refresh.listing(dataset, index)]
+    for alias, policy_id, older, region, taken in rows:
+        line = f"{alias:<34} {policy_id:<28} {older:<20} {region:<15} {taken}"
+        stdout.print(line.rstrip(), highlight=False, markup=False, soft_wrap=True)
+
+
+@reference_app.command("refresh")
+def reference_refresh(
+    profile: Annotated[str | None, typer.Option(help="AWS config profile, SSO ones too.")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", "-r", help="The region to take policies from.")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="The dataset folder to bring up to date.")
+    ] = DEFAULT_REFERENCE_DIR,
+    create_missing: Annotated[
+        bool,
+        typer.Option(help="DescribeKey on aliases with no key: AWS creates those keys, for good."),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Create them without asking.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
+) -> None:
+    """Rebuild the dataset from the AWS managed keys of a live account, in one region."""
+    _configure_logging(False, verbose)
+    try:
+        results = _refresh(profile, region, out, create_missing, yes)
+    except errors.UserError as error:
+        _fail(str(error), error.exit_code)
+
+    for result in results:
+        stdout.print(_refresh_line(result), highlight=False, markup=False, soft_wrap=True)
+
+    counts = Counter(str(result.outcome) for result in results)
+    stderr.print(
+        f"{out}: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    gaps = [result for result in results if result.outcome in refresh.GAPS]
+    raise typer.Exit(errors.EXIT_PARTIAL if gaps else errors.EXIT_OK)
+
+
+def _refresh(
+    profile: str | None, region: str | None, out: Path, create_missing: bool, yes: bool
+) -> list[refresh.Result]:
+    check_output(out)
+
+    def confirm(missing: list[refresh.ManagedAlias]) -> bool:
+        return _confirm_creation(missing, yes)
+
+    try:
+        kms = refresh.kms_client(boto3.Session(profile_name=profile), region)
+        return refresh.refresh(kms, out, create_missing, confirm)
+    except ReferenceDataError as error:
+        raise errors.UserError(str(error), errors.EXIT_USAGE) from error
+    except FIXABLE as error:
+        friendly = _credential_error(error, profile)
+        if friendly is None and isinstance(error, ClientError):
+            friendly = errors.UserError(f"KMS refused the refresh: {errors.error_code(error)}")
+        if friendly is None:
+            raise
+
+        raise friendly from error
+
+
+def _confirm_creation(missing: list[refresh.ManagedAlias], yes: bool) -> bool:
+    """Say which keys AWS will create, and ask unless --yes; a no stops the refresh."""
+    _, _, _, region, account, _ = (missing[0].arn or ":::::").split(":", 5)
+    stderr.print(
+        f"--create-missing: DescribeKey on these {len(missing)} aliases makes AWS create "
+        f"{len(missing)} AWS managed keys in account {account or '?'}, region {region or '?'}; "
+        "AWS managed keys cannot be deleted:",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    for alias in missing:
+        stderr.print(f"  {alias.name}", highlight=False, markup=False)
+
+    if not yes and not typer.confirm("Create these keys?", default=False, err=True):
+        raise errors.UserError("no key created: the refresh was stopped")
+
+    return True
+
+
+def _refresh_line(result: refresh.Result) -> str:
+    line = f"{result.alias:<34} {result.outcome:<16} {result.policy_id}"
+    if result.outcome == refresh.Outcome.UPDATED:
+        line += f" (was {result.previous_id}, now in history)"
+    if result.error_code:
+        line += f" {result.error_code}"
+    if result.created:
+        line += " (key created)"
+    return line.rstrip()
+
+
+@reference_app.command("diff")
+def reference_diff(
+    old: Annotated[str, typer.Argument(help="The older dataset: a folder or a git revision.")],
+    new: Annotated[str, typer.Argument(help="The newer dataset: a folder or a git revision.")],
+    repo: Annotated[Path, typer.Option(help="The git repository of revisions.")] = Path("."),
+    inside: Annotated[
+        str, typer.Option("--path", help="The dataset's folder inside the repository.")
+    ] = "reference",
+) -> None:
+    """Statements, actions and conditions that changed in meaning between two datasets."""
+    try:
+        before = refresh.open_dataset(old, repo, inside)
+        after = refresh.open_dataset(new, repo, inside)
+    except (refresh.SourceError, ReferenceDataError) as error:
+        _fail(str(error), errors.EXIT_USAGE)
+
+    found = refresh.diff(before, after)
+    if not found:
+        stdout.print("no change in meaning", highlight=False)
+
+    for line in (line for entry in found for line in entry.lines()):
+        stdout.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+# The sweep and merge commands live in their own module and register on `app`.
+from scanner import cli_sweep  # noqa: E402, F401

@@ -13,7 +13,7 @@ from typing import Any
 
 import aioboto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from scanner import errors
 from scanner.records import Resource
@@ -21,6 +21,9 @@ from scanner.records import Resource
 log = logging.getLogger(__name__)
 
 USER_AGENT = "aws-managed-key-scanner/0.1"
+
+# Raised once the SDK's retries are spent on a connection that failed or was dropped.
+NETWORK_ERRORS = (ConnectionError, HTTPClientError)
 
 
 @dataclass(slots=True)
@@ -144,7 +147,7 @@ class Scope:
                 yield item
 
     async def detail(self, operation: str, tolerate: Iterable[str] = (), **params: Any) -> Reply:
-        """A per-resource call: denied or throttled becomes an error code on the resource."""
+        """A per-resource call: denied, throttled, 5xx or unreachable becomes an error code."""
         try:
             return Reply(await self.call(operation, **params))
         except ClientError as error:
@@ -155,18 +158,19 @@ class Scope:
             if code in tolerate:
                 return Reply(None, code)
 
-            if code in errors.ACCESS_DENIED or code in errors.THROTTLED:
-                log.warning(
-                    "%s %s %s.%s failed: %s",
-                    self.account_id,
-                    self.region,
-                    self.service,
-                    operation,
-                    code,
-                )
-                return Reply(None, code)
+            if code in errors.ACCESS_DENIED or code in errors.THROTTLED or _server_error(error):
+                return self._failed(operation, code)
 
             raise
+        except NETWORK_ERRORS as error:
+            # One resource's unreachable detail must not cost the rest of the scan.
+            return self._failed(operation, type(error).__name__)
+
+    def _failed(self, operation: str, code: str) -> Reply:
+        log.warning(
+            "%s %s %s.%s failed: %s", self.account_id, self.region, self.service, operation, code
+        )
+        return Reply(None, code)
 
     async def each(
         self, fetch: Callable[[Any], Awaitable[Any]], items: Iterable[Any]
@@ -218,6 +222,11 @@ class Scope:
     def arn(self, service: str, resource: str) -> str:
         """An ARN in this scope's account and region."""
         return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account_id}:{resource}"
+
+
+def _server_error(error: ClientError) -> bool:
+    # A 5xx still failing after the SDK's retries: the service's fault, not the request's.
+    return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
 
 
 def partition(region: str) -> str:

@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 PLACEHOLDER_ACCOUNT = "123412341234"
 PLACEHOLDER_REGION = "us-east-1"
+PLACEHOLDER_PARTITION = "aws"
 
 _LIST_FIELDS = frozenset({"Action", "NotAction", "Resource", "NotResource"})
 _PRINCIPAL_FIELDS = frozenset({"Principal", "NotPrincipal"})
+
+# The order a reference file lists a policy's and a statement's fields in; others follow, sorted.
+_POLICY_ORDER = ("Version", "Id", "Statement")
+_STATEMENT_ORDER = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One way a new policy means something other than an old one."""
+
+    statement: str = ""  # the statement's label; empty for a field of the policy itself
+    field: str = ""  # empty when the whole statement is new or gone
+    new: Any = None
+    old: Any = None
+    added: tuple = ()  # for list fields: the values only the new policy holds
+    removed: tuple = ()  # and those only the old one holds
+
+    @property
+    def kind(self) -> str:
+        """Added or removed (a whole statement), or changed (a field)."""
+        if self.field:
+            return "changed"
+
+        return "removed" if self.new is None else "added"
 
 
 def canonical(policy: dict) -> dict:
@@ -24,14 +60,51 @@ def canonical_json(policy: dict) -> str:
     return json.dumps(canonical(policy), indent=2, sort_keys=True)
 
 
+def storage_json(policy: dict) -> str:
+    """The text a reference file holds: fixed field order, sorted conditions, lists as given."""
+    stored = _ordered(policy, _POLICY_ORDER)
+    stored["Statement"] = [_stored_statement(item) for item in _as_list(policy.get("Statement"))]
+    return json.dumps(stored, indent=2) + "\n"
+
+
+def changes(new: dict, old: dict) -> list[Change]:
+    """Every way the new policy means something other than the old, ignoring order and form."""
+    found = [
+        Change(field=key, new=new.get(key), old=old.get(key))
+        for key in sorted((new.keys() | old.keys()) - {"Statement"})
+        if new.get(key) != old.get(key)
+    ]
+    return found + _statement_changes(_labelled(new), _labelled(old))
+
+
 def differences(live: dict, reference: dict) -> list[str]:
     """One readable line per way the live policy means something other than the reference."""
-    found = []
-    for key in sorted((live.keys() | reference.keys()) - {"Statement"}):
-        if live.get(key) != reference.get(key):
-            found.append(_changed(key, live.get(key), reference.get(key)))
+    return [line for change in changes(live, reference) for line in _against_reference(change)]
 
-    return found + _statement_differences(_labelled(live), _labelled(reference))
+
+def change_lines(change: Change) -> list[str]:
+    """A change between two versions of a policy, as lines that read from the old to the new."""
+    where = f"statement {change.statement}: " if change.statement and change.field else ""
+    if not change.field:
+        return [f"statement {change.statement} {change.kind}"]
+
+    if change.added or change.removed:
+        verbs = (("adds", change.added), ("drops", change.removed))
+        return [
+            f"{where}{change.field} {verb} {_joined(values)}" for verb, values in verbs if values
+        ]
+
+    return [f"{where}{change.field} is {_show(change.new)} (was {_show(change.old)})"]
+
+
+def unfill_placeholders(policy: dict, account_id: str, region: str, partition: str = "aws") -> dict:
+    """A copy of a live policy with its account, region and partition set to the placeholders."""
+
+    def unfill(text: str) -> str:
+        text = text.replace(account_id, PLACEHOLDER_ACCOUNT).replace(region, PLACEHOLDER_REGION)
+        return text.replace(f"arn:{partition}:", f"arn:{PLACEHOLDER_PARTITION}:")
+
+    return _map_strings(policy, unfill)
 
 
 def fill_placeholders(policy: dict, account_id: str, region: str, partition: str = "aws") -> dict:
@@ -110,23 +183,16 @@ def _labelled(policy: dict) -> list[tuple[str, dict]]:
     return labelled
 
 
-def _statement_differences(live: list, reference: list) -> list[str]:
+def _statement_changes(new: list, old: list) -> list[Change]:
     # Equal statements pair up first, so a Sid used twice in one policy pairs only what is left.
-    _, live, reference = _pair(live, reference, lambda now, then: now == then)
-    pairs, live, reference = _pair(live, reference, _same_sid)
+    _, new, old = _pair(new, old, lambda now, then: now == then)
+    pairs, new, old = _pair(new, old, _same_sid)
 
     found = [
-        f"statement {label}: {line}"
-        for (_, now), (label, then) in pairs
-        for line in _field_changes(now, then)
+        change for (_, now), (label, then) in pairs for change in _field_changes(label, now, then)
     ]
-    found += [
-        f"statement {label} is in the reference but not in the live policy"
-        for label, _ in reference
-    ]
-    found += [
-        f"statement {label} is in the live policy but not in the reference" for label, _ in live
-    ]
+    found += [Change(statement=label, old=statement) for label, statement in old]
+    found += [Change(statement=label, new=statement) for label, statement in new]
     return found
 
 
@@ -147,18 +213,20 @@ def _same_sid(live: dict, reference: dict) -> bool:
     return bool(reference.get("Sid")) and live.get("Sid") == reference.get("Sid")
 
 
-def _field_changes(live: dict, reference: dict) -> list[str]:
-    now_fields, then_fields = _flatten(live), _flatten(reference)
+def _field_changes(label: str, new: dict, old: dict) -> list[Change]:
+    now_fields, then_fields = _flatten(new), _flatten(old)
     found = []
     for path in sorted(now_fields.keys() | then_fields.keys()):
         now, then = now_fields.get(path), then_fields.get(path)
         if now == then:
             continue
 
+        change = Change(label, path, now, then)
         if path.split()[0] in _LIST_FIELDS | _PRINCIPAL_FIELDS and _lists_or_absent(now, then):
-            found += _list_changes(path, now or [], then or [])
-        else:
-            found.append(_changed(path, now, then))
+            added = tuple(value for value in now or [] if value not in (then or []))
+            removed = tuple(value for value in then or [] if value not in (now or []))
+            change = Change(label, path, now, then, added, removed)
+        found.append(change)
 
     return found
 
@@ -182,15 +250,25 @@ def _lists_or_absent(*values: Any) -> bool:
     return all(value is None or isinstance(value, list) for value in values)
 
 
-def _list_changes(path: str, now: list, then: list) -> list[str]:
-    added = [_show(value) for value in now if value not in then]
-    lacking = [_show(value) for value in then if value not in now]
-    changes = (("adds", added), ("lacks", lacking))
-    return [f"{path} {verb} {', '.join(values)}" for verb, values in changes if values]
+def _against_reference(change: Change) -> list[str]:
+    if not change.statement:
+        return [f"{change.field} is {_show(change.new)} (reference {_show(change.old)})"]
+
+    if not change.field:
+        sides = ("reference", "live policy")
+        found, missing = sides if change.new is None else sides[::-1]
+        return [f"statement {change.statement} is in the {found} but not in the {missing}"]
+
+    where = f"statement {change.statement}: {change.field}"
+    if change.added or change.removed:
+        verbs = (("adds", change.added), ("lacks", change.removed))
+        return [f"{where} {verb} {_joined(values)}" for verb, values in verbs if values]
+
+    return [f"{where} is {_show(change.new)} (reference {_show(change.old)})"]
 
 
-def _changed(path: str, now: Any, then: Any) -> str:
-    return f"{path} is {_show(now)} (reference {_show(then)})"
+def _joined(values: tuple) -> str:
+    return ", ".join(_show(value) for value in values)
 
 
 def _show(value: Any) -> str:
@@ -198,6 +276,27 @@ def _show(value: Any) -> str:
         return "absent"
 
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _ordered(mapping: dict, order: tuple[str, ...]) -> dict:
+    first = [key for key in order if key in mapping]
+    rest = sorted(key for key in mapping if key not in order)
+    return {key: mapping[key] for key in first + rest}
+
+
+def _stored_statement(statement: dict) -> dict:
+    stored = _ordered(statement, _STATEMENT_ORDER)
+    for key in _PRINCIPAL_FIELDS & stored.keys():
+        if isinstance(stored[key], dict):
+            stored[key] = dict(sorted(stored[key].items()))
+
+    if isinstance(stored.get("Condition"), dict):
+        stored["Condition"] = {
+            operator: dict(sorted(keys.items()))
+            for operator, keys in sorted(stored["Condition"].items())
+        }
+
+    return stored
 
 
 def _map_strings(value: Any, fill: Any) -> Any:

@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 # Found from a source checkout or an editable install only: a built wheel leaves reference/ out.
 DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
+# Beside the policies: per alias, the policy Id and the region and date it was taken from.
+INDEX_FILE = "index.json"
+
 _ALIAS_PREFIX = "alias/aws/"
 
 
@@ -90,7 +93,8 @@ def load_dataset(path: Path = DEFAULT_REFERENCE_DIR) -> ReferenceDataset:
     if not path.is_dir():
         raise ReferenceDataError(path, "does not exist", kind="folder")
 
-    policies = {file.stem: _load_policy(file) for file in sorted(path.glob("*.json"))}
+    files = [file for file in sorted(path.glob("*.json")) if file.name != INDEX_FILE]
+    policies = {file.stem: _load_policy(file) for file in files}
     if not policies:
         raise ReferenceDataError(path, "holds no key policies", kind="folder")
 
@@ -107,6 +111,24 @@ def load_dataset(path: Path = DEFAULT_REFERENCE_DIR) -> ReferenceDataset:
     return ReferenceDataset(policies, older)
 
 
+def load_index(path: Path = DEFAULT_REFERENCE_DIR) -> dict[str, dict]:
+    """Per alias, where and when its policy was taken; empty when the folder has no index."""
+    file = path / INDEX_FILE
+    if not file.is_file():
+        return {}
+
+    try:
+        index = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ReferenceDataError(file, "is not a JSON index") from error
+
+    aliases = index.get("aliases") if isinstance(index, dict) else None
+    if not isinstance(aliases, dict):
+        raise ReferenceDataError(file, "is not an index (no aliases object)")
+
+    return aliases
+
+
 def service_of_alias(alias: str) -> str | None:
     """The service of an AWS managed key's alias name or ARN, or None for any other alias."""
     name = alias.split(":", 5)[-1] if alias.startswith("arn:") else alias
@@ -114,6 +136,11 @@ def service_of_alias(alias: str) -> str | None:
         return None
 
     return name.removeprefix(_ALIAS_PREFIX)
+
+
+def load_policy(file: Path) -> dict:
+    """One reference policy file, checked; ReferenceDataError names the file when it is unfit."""
+    return _load_policy(file)
 
 
 def _load_policy(file: Path) -> dict:

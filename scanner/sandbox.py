@@ -82,6 +82,8 @@ def _patch_moto() -> None:
         _patch_backend(models.KmsBackend)
         responses.KmsResponse.list_aliases = _list_aliases
         _patch_ebs_default_key()
+        _patch_assume_role()
+        _patch_region_opt_in()
         _patched = True
 
 
@@ -167,6 +169,60 @@ def _patch_ebs_default_key() -> None:
     Settings.get_ebs_default_kms_key_id = get_ebs_default_kms_key_id
 
 
+# Opt-in regions each account has enabled, beyond moto's fixed list.
+OPTED_IN: dict[str, set[str]] = {}
+
+
+def _patch_assume_role() -> None:
+    """AWS refuses AssumeRole on a role that does not exist; moto allows it."""
+    from moto.core.exceptions import AccessDeniedError
+    from moto.iam.models import iam_backends
+    from moto.sts.models import STSBackend
+
+    original = STSBackend.assume_role
+
+    def assume_role(self: Any, **kwargs: Any) -> Any:
+        role_arn = kwargs["role_arn"]
+        account_id, role_name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        names = {role.name for role in iam_backends[account_id]["global"].get_roles()}
+        if role_name not in names:
+            raise AccessDeniedError(
+                user_arn=f"arn:aws:iam::{self.account_id}:root", action="sts:AssumeRole"
+            )
+        return original(self, **kwargs)
+
+    STSBackend.assume_role = assume_role
+
+
+def _patch_region_opt_in() -> None:
+    """Let each account enable its own opt-in regions, as AWS does; moto has one fixed list."""
+    from moto.ec2.models.availability_zones_and_regions import Region, RegionsAndZonesBackend
+
+    original = RegionsAndZonesBackend.describe_regions
+
+    def describe_regions(self: Any, region_names: list[str] | None = None) -> list[Any]:
+        enabled = OPTED_IN.get(self.account_id, set())
+        return [
+            Region(r.name, r.endpoint, "opted-in") if r.name in enabled else r
+            for r in original(self, region_names)
+        ]
+
+    RegionsAndZonesBackend.describe_regions = describe_regions
+
+
+def _account_credentials(account_id: str) -> dict[str, str]:
+    """Keys of a user in another account: moto picks the account from the access key.
+
+    Several sandboxes in one process share moto's state; each account is its own world.
+    """
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[account_id]["global"]
+    iam.create_user(region_name=REGIONS[0], user_name="sandbox")
+    key = iam.create_access_key("sandbox")
+    return {"AWS_ACCESS_KEY_ID": key.access_key_id, "AWS_SECRET_ACCESS_KEY": key.secret_access_key}
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -176,8 +232,10 @@ def _free_port() -> int:
 class Sandbox:
     """A moto server on 127.0.0.1 behaving like AWS for managed keys, seeded with an account."""
 
-    def __init__(self, seed: bool = True):
+    def __init__(self, seed: bool = True, account_id: str = ACCOUNT_ID):
         self.seed_account = seed
+        self.account_id = account_id
+        self.credentials = dict(CREDENTIALS)
         self.server: Any = None
         self.endpoint = ""
 
@@ -199,6 +257,8 @@ class Sandbox:
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         log.info("sandbox listening on %s", self.endpoint)
+        if self.account_id != ACCOUNT_ID:
+            self.credentials = _account_credentials(self.account_id)
         if self.seed_account:
             from scanner.sandbox_seed import seed
 
@@ -214,7 +274,7 @@ class Sandbox:
     def env(self) -> dict[str, str]:
         """The environment that points the AWS SDK's standard chain at the sandbox."""
         return {
-            **CREDENTIALS,
+            **self.credentials,
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_DEFAULT_REGION": REGIONS[0],
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -228,16 +288,16 @@ class Sandbox:
             name,
             region_name=region,
             endpoint_url=self.endpoint,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def kms_state(self, account_id: str = ACCOUNT_ID) -> dict:
+    def kms_state(self) -> dict:
         """Every key and alias in the sandbox, read from moto directly so nothing changes."""
         from moto.kms.models import kms_backends
 
         state = {}
-        for region, backend in kms_backends[account_id].items():
+        for region, backend in kms_backends[self.account_id].items():
             keys = {
                 key.id: (key.key_manager, key.key_state, key.policy, getattr(key, "hidden", False))
                 for key in backend.keys.values()

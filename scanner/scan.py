@@ -63,12 +63,13 @@ async def run_scan(
     limits: Limits | None = None,
     call_log: CallLog | None = None,
     progress: Progress | None = None,
+    strict_regions: bool = True,
 ) -> AccountScan:
     """Scan the account of a session's credentials: identity, regions, then every region."""
     async with Aws(session, limits, call_log) as aws:
         home = session.region_name or "us-east-1"
         account_id, caller = await caller_identity(aws, home)
-        chosen, disabled = choose_regions(await region_states(aws, home), regions)
+        chosen, disabled = choose_regions(await region_states(aws, home), regions, strict_regions)
         total = len(chosen) * sum(1 for name in services if name in COLLECTORS)
         tick = None
         if progress:
@@ -101,8 +102,14 @@ async def region_states(aws: Aws, home: str) -> dict[str, str]:
     }
 
 
-def choose_regions(states: dict[str, str], wanted: list[str] | None) -> tuple[list[str], list[str]]:
-    """The regions to scan and the disabled ones to report; a disabled wanted region is an error."""
+def choose_regions(
+    states: dict[str, str], wanted: list[str] | None, strict: bool = True
+) -> tuple[list[str], list[str]]:
+    """The regions to scan and the disabled ones to report.
+
+    A wanted region that the account has not enabled is an error in a single scan (strict),
+    and a region_disabled coverage entry in a sweep, where accounts differ.
+    """
     enabled = sorted(name for name, status in states.items() if status in ENABLED_STATUSES)
     if not wanted:
         return enabled, sorted(set(states) - set(enabled))
@@ -111,12 +118,13 @@ def choose_regions(states: dict[str, str], wanted: list[str] | None) -> tuple[li
         if region not in states:
             raise errors.UserError(f"unknown region: {region}", errors.EXIT_USAGE)
 
-        if region not in enabled:
+        if strict and region not in enabled:
             raise errors.UserError(
                 f"region {region} is not enabled for this account", errors.EXIT_USAGE
             )
 
-    return sorted(set(wanted)), []
+    chosen = sorted(set(wanted) & set(enabled))
+    return chosen, sorted(set(wanted) - set(enabled))
 
 
 async def scan_account(
@@ -170,11 +178,11 @@ async def scan_region(
 ) -> tuple[list[Finding], list[KeyRow], list[Coverage]]:
     """Collect a region's resources and resolve their keys against its KMS inventory."""
     kms_scope = Scope(aws, account_id, region, "kms", await aws.client("kms", region))
-    listing = asyncio.ensure_future(kms.list_inventory(kms_scope))
-    collected = await asyncio.gather(
-        *(run_collector(aws, account_id, region, module, progress) for module in modules)
+    # One gather, so that when one call stops the scan every other failure is still collected.
+    inventory, *collected = await asyncio.gather(
+        kms.list_inventory(kms_scope),
+        *(run_collector(aws, account_id, region, module, progress) for module in modules),
     )
-    inventory = await listing
 
     resources = [resource for found, _ in collected for resource in found]
     coverage = [entry for _, entry in collected]
@@ -273,7 +281,8 @@ async def run_collector(
         code = errors.error_code(error)
         if code in errors.EXPIRED:
             raise errors.CredentialsExpired(
-                f"credentials expired or were rejected during the scan ({code})"
+                f"credentials expired or were rejected during the scan ({code}): "
+                "refresh them (for SSO, `aws sso login`) and scan again"
             ) from error
 
         log.warning("%s %s %s: listing failed: %s", account_id, region, service.name, code)

@@ -13,13 +13,21 @@ from scanner.records import CoverageStatus, PolicyStatus
 EXPECTED = Path(__file__).parent / "data" / "sandbox_findings.csv"
 
 
+# ACM and DAX offer no choice of key; ElastiCache takes only customer managed keys.
+ONE_KIND = {
+    "acm": {"customer_managed"},
+    "dax": {"customer_managed"},
+    "elasticache": {"aws_managed"},
+}
+
+
 def _expected() -> list[tuple[str, ...]]:
     with open(EXPECTED, newline="") as handle:
         return [tuple(row.values()) for row in csv.DictReader(handle)]
 
 
 def _normalise(resource_id: str) -> str:
-    resource_id = re.sub(r"\b(vol|snap|fs)-[0-9a-f]+", r"\1-*", resource_id)
+    resource_id = re.sub(r"\b(vol|snap|fs|ws)-[0-9a-f]+", r"\1-*", resource_id)
     return re.sub(r"-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$", "-*", resource_id)
 
 
@@ -54,9 +62,9 @@ def test_every_service_shows_each_kind_of_key_it_supports():
     for row in _expected():
         kinds.setdefault(row[1], set()).add(row[4])
 
-    assert len(kinds) == 12
+    assert len(kinds) == 28
     for service, seen in kinds.items():
-        assert {"aws_managed", "customer_managed"} <= seen, service
+        assert {"aws_managed", "customer_managed"} - seen == ONE_KIND.get(service, set()), service
 
 
 def test_resolved_keys_carry_arns_from_describe_key(sandbox_scan):
@@ -84,10 +92,10 @@ def test_aliases_without_a_key_are_listed_as_not_created(sandbox_scan):
         (k.region, k.key_alias) for k in sandbox_scan["result"].keys if k.alias_has_target is False
     }
 
-    assert ("us-east-1", "alias/aws/acm") in not_created
+    assert ("us-east-1", "alias/aws/cloud9") in not_created
     assert ("eu-west-1", "alias/aws/lambda") in not_created
     assert ("us-east-1", "alias/aws/lambda") not in not_created
-    assert len(not_created) == (39 - 12) + (39 - 11)
+    assert len(not_created) == (39 - 27) + (39 - 26)
     assert all(not k.key_id for k in sandbox_scan["result"].keys if k.alias_has_target is False)
 
 
@@ -107,7 +115,7 @@ def test_policy_join_finds_the_older_sns_policy(sandbox_scan):
 def test_every_aws_managed_key_policy_was_judged(sandbox_scan):
     managed = [k for k in sandbox_scan["result"].keys if k.key_manager == "AWS"]
 
-    assert len(managed) == 12 + 11
+    assert len(managed) == 27 + 26
     assert {k.policy_status for k in managed} == {PolicyStatus.MATCHES, PolicyStatus.MATCHES_OLDER}
     customer = [k for k in sandbox_scan["result"].keys if k.key_manager == "CUSTOMER"]
     assert {k.policy_status for k in customer} == {PolicyStatus.NOT_APPLICABLE}
@@ -120,7 +128,7 @@ def test_coverage_has_a_row_per_region_and_service(sandbox_scan):
         assert coverage[(region, "s3")].status == CoverageStatus.SCANNED
         assert coverage[(region, "s3")].resources_seen == 6
         assert coverage[(region, "kms")].status == CoverageStatus.SCANNED
-        assert coverage[(region, "acm")].status == CoverageStatus.NOT_SUPPORTED
+        assert coverage[(region, "cloud9")].status == CoverageStatus.NOT_SUPPORTED
     assert len(coverage) == 2 * (39 + 1)
     assert not sandbox_scan["result"].partial
 
