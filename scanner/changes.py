@@ -187,7 +187,8 @@ def earlier_scan(out_dir: Path, account_id: str, scan_id: str, started_utc: str)
             continue
 
         started = _started(folder)
-        if started and started < started_utc:
+        # Start times are to the second: a scan that started in the same second counts too.
+        if started and started <= started_utc:
             candidates.append((started, folder.parent.name, folder))
 
     if not candidates:

@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scanner import catalog, changes, errors, refresh, report
-from scanner.collectors import COLLECTORS, markdown_table
+from scanner.collectors import markdown_table, tested_on
 from scanner.engine import Limits
 from scanner.policy import fill_placeholders
 from scanner.reference import (
@@ -67,6 +67,7 @@ FIXABLE = (
     *SSO_ERRORS,
 )
 AWS_CONFIG_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")
+IAM_POLICY = Path(__file__).with_name("iam_policy.json")
 EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by SIGINT
 
 Regions = Annotated[
@@ -205,12 +206,13 @@ def _scan(
     max_calls: int,
     quiet: bool,
 ) -> int:
+    if sandbox and profile:
+        raise errors.UserError("--sandbox and --profile cannot be used together", errors.EXIT_USAGE)
+
     services = check_services(services)
     regions = check_regions(regions)
     dataset = _load_reference(reference)
     check_output(out)
-    if sandbox and profile:
-        raise errors.UserError("--sandbox and --profile cannot be used together", errors.EXIT_USAGE)
 
     with ExitStack() as stack:
         if sandbox:
@@ -280,11 +282,26 @@ async def _run(
         with _progress(quiet) as progress:
             return await run_scan(session, regions, services, dataset, limits, progress=progress)
     except FIXABLE as error:
-        friendly = _credential_error(error, profile)
+        friendly = _credential_error(error, profile) or _refused(error)
         if friendly is None:
             raise
 
         raise friendly from error
+
+
+def _refused(error: Exception) -> errors.UserError | None:
+    """One line for a call the scan cannot do without, such as DescribeRegions, failing."""
+    if not isinstance(error, ClientError):
+        return None
+
+    code = errors.error_code(error)
+    if code in errors.ACCESS_DENIED:
+        return errors.UserError(
+            f"AWS refused {error.operation_name} ({code}): "
+            "grant the policy of the 'iam-policy' command"
+        )
+
+    return errors.UserError(f"AWS {error.operation_name} failed ({code}): no report was written")
 
 
 def _credential_error(error: Exception, profile: str | None) -> errors.UserError | None:
@@ -366,16 +383,22 @@ def services(
         typer.echo(markdown_table())
         return
 
-    table = Table("service", "alias", "resource types", "key link", "collector")
+    table = Table("service", "alias", "resource types", "key link", "tested on")
     for entry in catalog.SERVICES:
         table.add_row(
             entry.name,
             entry.alias,
             ", ".join(entry.resource_types),
             entry.key_link,
-            "yes" if entry.name in COLLECTORS else "not yet",
+            tested_on(entry.name),
         )
     stdout.print(table)
+
+
+@app.command("iam-policy")
+def iam_policy() -> None:
+    """The least-privilege IAM policy a scan needs: only the read calls it makes."""
+    typer.echo(IAM_POLICY.read_text(encoding="utf-8"), nl=False)
 
 
 @app.command()

@@ -224,6 +224,23 @@ class Scope:
         return f"arn:{partition(self.region)}:{service}:{self.region}:{self.account_id}:{resource}"
 
 
+async def together(*steps: Awaitable[Any]) -> list[Any]:
+    """Run steps concurrently; when one fails, cancel and await the rest before raising.
+
+    Nothing may outlive the failure: a step still running would open clients after the
+    session has closed them, and leave their connections behind.
+    """
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def _server_error(error: ClientError) -> bool:
     # A 5xx still failing after the SDK's retries: the service's fault, not the request's.
     return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500

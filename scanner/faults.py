@@ -97,6 +97,8 @@ MESSAGES = {
     EXPIRE: "The security token included in the request is expired",
 }
 
+# botocore reads a JSON error from its body whichever x-amz-json version is named.
+JSON_TYPE = "application/x-amz-json-1.1"
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 HOP_BY_HOP = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "content-encoding"}
@@ -164,7 +166,6 @@ class _Route:
 class _Model:
     name: str
     protocol: str
-    json_version: str
     routes: tuple[_Route, ...]
 
 
@@ -183,8 +184,7 @@ def _models(services: tuple[str, ...]) -> dict[str, _Model]:
     for name in services:
         model = session.get_service_model(name)
         routes = _routes(model) if model.protocol.startswith("rest") else ()
-        version = model.metadata.get("jsonVersion", "1.1")
-        models[model.signing_name] = _Model(name, model.protocol, version, routes)
+        models[model.signing_name] = _Model(name, model.protocol, routes)
 
     return models
 
@@ -264,7 +264,7 @@ def error_response(fault: str, call: Call) -> web.Response:
     headers = {"x-amzn-RequestId": request_id, "x-amz-request-id": request_id}
     if protocol == "json":
         body = json.dumps({"__type": code, "message": message})
-        return web.Response(status=status, text=body, headers=headers, content_type=_json_type())
+        return web.Response(status=status, text=body, headers=headers, content_type=JSON_TYPE)
 
     if protocol == "rest-json":
         headers["x-amzn-ErrorType"] = code
@@ -279,11 +279,6 @@ def error_response(fault: str, call: Call) -> web.Response:
         headers=headers,
         content_type="text/xml",
     )
-
-
-def _json_type() -> str:
-    # botocore reads a JSON error from its body whichever x-amz-json version is named.
-    return "application/x-amz-json-1.1"
 
 
 def _xml_error(protocol: str, code: str, message: str, request_id: str) -> str:

@@ -54,7 +54,6 @@ class CoverageStatus:
     REGION_DISABLED = "region_disabled"
     THROTTLED = "throttled"
     ERROR = "error"
-    NOT_SUPPORTED = "not_supported"  # this version has no collector for the service
 
     GAPS = frozenset({PARTIAL, ACCESS_DENIED, THROTTLED, ERROR})
 

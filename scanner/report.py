@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -118,9 +119,6 @@ def summary(scan: AccountScan, scan_id: str) -> dict:
         "aliases_not_created": sum(1 for k in scan.keys if k.alias_has_target is False),
         "policies_differing": sum(1 for k in scan.keys if k.policy_status == PolicyStatus.DIFFERS),
         "coverage_gaps": len(gaps),
-        "services_not_supported": sorted(
-            {c.service for c in scan.coverage if c.status == CoverageStatus.NOT_SUPPORTED}
-        ),
     }
 
 
@@ -314,7 +312,6 @@ COVERAGE_MEANINGS = {
     CoverageStatus.REGION_DISABLED: "The region is not enabled for the account.",
     CoverageStatus.THROTTLED: "AWS throttled the listing past every retry. Not clean.",
     CoverageStatus.ERROR: "The listing failed for another reason; see the error code. Not clean.",
-    CoverageStatus.NOT_SUPPORTED: "This version has no collector for the service yet.",
 }
 SCAN_NOTES = (
     (
@@ -680,7 +677,10 @@ def _table_sheet(
     book: Workbook, title: str, spec: Sheet, rows: list[dict], fill_of: Callable
 ) -> Worksheet:
     sheet = book.create_sheet(title)
-    _header(sheet, 1, [column.title for column in spec.columns])
+    # Headers are the CSV's column names, so both read alike; the title and meaning ride along.
+    _header(sheet, 1, [column.field for column in spec.columns])
+    for cell, column in zip(sheet[1], spec.columns, strict=True):
+        cell.comment = Comment(f"{column.title}: {column.meaning}", "aws-managed-key-scanner")
     for number, row in enumerate(rows, 2):
         _write_row(sheet, number, [row.get(column.field) for column in spec.columns])
         _decorate(sheet, number, spec.columns, row, fill_of(row))
@@ -929,7 +929,6 @@ def _fact_rows(scan: AccountScan, facts: dict, since: Since | None) -> list[tupl
         ("Reference dataset", reference_version()),
         ("Regions scanned", ", ".join(scan.regions)),
         ("Services scanned", ", ".join(scan.services)),
-        ("Services this version cannot scan yet", ", ".join(facts["services_not_supported"])),
         ("Resources", facts["resources"]),
         ("Hidden AWS managed keys", facts["hidden_keys"]),
         ("alias/aws/* aliases with no key yet", facts["aliases_not_created"]),
@@ -1043,7 +1042,7 @@ def about_rows(specs: list[Sheet]) -> list[tuple[str, str, str]]:
     rows += [("Sheet", spec.title, spec.purpose) for spec in specs]
     rows.append(("Sheet", "About", "This sheet."))
     rows += [
-        (f"{spec.title} column", column.title, column.meaning)
+        (f"{spec.title} column", column.field, f"{column.title}: {column.meaning}")
         for spec in specs
         for column in spec.columns
     ]

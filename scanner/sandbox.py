@@ -84,6 +84,7 @@ def _patch_moto() -> None:
         _patch_ebs_default_key()
         _patch_assume_role()
         _patch_region_opt_in()
+        _patch_endpoint_discovery()
         _patched = True
 
 
@@ -210,6 +211,75 @@ def _patch_region_opt_in() -> None:
     RegionsAndZonesBackend.describe_regions = describe_regions
 
 
+def _patch_endpoint_discovery() -> None:
+    """Answer Timestream's DescribeEndpoints with the sandbox's own address.
+
+    The SDK sends Timestream calls to the address DescribeEndpoints gives, and moto gives the
+    real AWS host: a scan of the sandbox must never leave 127.0.0.1.
+    """
+    from moto.timestreamwrite.responses import TimestreamWriteResponse
+
+    def describe_endpoints(self: Any) -> str:
+        address = f"http://{self.headers['Host']}"
+        return json.dumps({"Endpoints": [{"Address": address, "CachePeriodInMinutes": 1440}]})
+
+    TimestreamWriteResponse.describe_endpoints = describe_endpoints
+
+
+# Services moto lacks, or lacks the calls a scan makes: the sandbox answers them as an account
+# with no such resources does. X-Ray's default is encryption with an AWS owned key.
+ANSWERED_EMPTY = {
+    "appflow": {}, "cloud9": {}, "codeartifact": {}, "codecommit": {}, "imagebuilder": {},
+    "kendra": {}, "lightsail": {}, "translate": {},
+    "xray": {"EncryptionConfig": {"Type": "NONE", "Status": "ACTIVE"}},
+}
+
+
+def _signing_service(authorization: str) -> str:
+    """The service in a SigV4 Authorization header's credential scope."""
+    scope = authorization.partition("Credential=")[2].split(",", 1)[0].split("/")
+    return scope[3] if len(scope) > 3 else ""
+
+
+def _answer_empty(app: Any) -> Any:
+    """WSGI middleware: an empty account's answer for services moto cannot serve."""
+
+    def middleware(environ: dict, start_response: Any) -> Any:
+        service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
+        if service not in ANSWERED_EMPTY:
+            return app(environ, start_response)
+
+        body = json.dumps(ANSWERED_EMPTY[service]).encode()
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+    return middleware
+
+
+def _server_class() -> type:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    class Server(ThreadedMotoServer):
+        """moto's threaded server, with the empty answers in front of its application."""
+
+        def _server_entry(self) -> None:
+            app = _answer_empty(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Server
+
+
 def _account_credentials(account_id: str) -> dict[str, str]:
     """Keys of a user in another account: moto picks the account from the access key.
 
@@ -249,10 +319,8 @@ class Sandbox:
         """Start the server and seed the account."""
         # moto would otherwise list some 1,300 public snapshots as the account's own.
         os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-        from moto.server import ThreadedMotoServer
-
         _patch_moto()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+        self.server = _server_class()(ip_address="127.0.0.1", port=_free_port(), verbose=False)
         self.server.start()
         host, port = self.server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
@@ -278,6 +346,10 @@ class Sandbox:
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_DEFAULT_REGION": REGIONS[0],
             "AWS_EC2_METADATA_DISABLED": "true",
+            # Anything not for this machine goes to a closed local port and fails here.
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+            "NO_PROXY": "127.0.0.1,localhost",
         }
 
     def client(self, name: str, region: str = REGIONS[0]) -> Any:

@@ -490,24 +490,9 @@ def ses(seeder: Seeder) -> None:
 
 
 def timestream(seeder: Seeder) -> None:
-    _local_endpoint_discovery(seeder.box)
     client = seeder.client("timestream-write")
     for suffix, key in (("managed", seeder.managed("timestream")), ("customer", seeder.cmk["Arn"])):
         client.create_database(DatabaseName=f"metrics-{suffix}", KmsKeyId=key)
-
-
-def _local_endpoint_discovery(box: sandbox.Sandbox) -> None:
-    """Answer Timestream's DescribeEndpoints with the sandbox's own address.
-
-    The SDK sends Timestream calls to the address DescribeEndpoints gives, and moto gives
-    the real AWS host; a scan of the sandbox must never leave 127.0.0.1.
-    """
-    from moto.timestreamwrite.models import TimestreamWriteBackend
-
-    def describe_endpoints(self: Any) -> dict:
-        return {"Endpoints": [{"Address": box.endpoint, "CachePeriodInMinutes": 1440}]}
-
-    TimestreamWriteBackend.describe_endpoints = describe_endpoints
 
 
 def backup(seeder: Seeder) -> None:

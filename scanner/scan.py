@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from scanner import catalog, errors, kms, resolve
 from scanner.collectors import COLLECTORS
-from scanner.engine import Aws, CallLog, Limits, Scope, partition
+from scanner.engine import Aws, CallLog, Limits, Scope, partition, together
 from scanner.records import (
     Coverage,
     CoverageStatus,
@@ -141,7 +140,7 @@ async def scan_account(
     result = AccountScan(account_id, caller_arn, datetime.now(UTC), regions, services)
     modules = [COLLECTORS[name] for name in services if name in COLLECTORS]
 
-    parts = await asyncio.gather(
+    parts = await together(
         *(scan_region(aws, account_id, region, modules, dataset, progress) for region in regions)
     )
     for findings, keys, coverage in parts:
@@ -153,19 +152,8 @@ async def scan_account(
         Coverage(account_id, region, "*", CoverageStatus.REGION_DISABLED, "RegionNotEnabled")
         for region in disabled
     ]
-    result.coverage += _without_collector(account_id, regions, services)
     result.finished = datetime.now(UTC)
     return result
-
-
-def _without_collector(account_id: str, regions: list[str], services: list[str]) -> list[Coverage]:
-    # A service with no collector yet is listed as not scanned, never as clean.
-    missing = [name for name in services if name not in COLLECTORS]
-    return [
-        Coverage(account_id, region, name, CoverageStatus.NOT_SUPPORTED, "NoCollector")
-        for region in regions
-        for name in missing
-    ]
 
 
 async def scan_region(
@@ -178,8 +166,7 @@ async def scan_region(
 ) -> tuple[list[Finding], list[KeyRow], list[Coverage]]:
     """Collect a region's resources and resolve their keys against its KMS inventory."""
     kms_scope = Scope(aws, account_id, region, "kms", await aws.client("kms", region))
-    # One gather, so that when one call stops the scan every other failure is still collected.
-    inventory, *collected = await asyncio.gather(
+    inventory, *collected = await together(
         kms.list_inventory(kms_scope),
         *(run_collector(aws, account_id, region, module, progress) for module in modules),
     )

@@ -24,6 +24,9 @@ os.environ["AWS_CONFIG_FILE"] = str(_EMPTY / "config")
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_EMPTY / "credentials")
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+# A request for any host but this machine goes to a closed local port, and fails here.
+os.environ["HTTP_PROXY"] = os.environ["HTTPS_PROXY"] = "http://127.0.0.1:9"
+os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 
 from scanner import sandbox as sandbox_module  # noqa: E402
 from scanner import sandbox_seed  # noqa: E402

@@ -218,6 +218,10 @@ def test_the_earlier_scan_is_the_latest_complete_one_before(tmp_path):
 
     assert found == wanted
     assert changes.earlier_scan(tmp_path, "999999999999", "now", "2027") is None
+    same_second = _write_folder(tmp_path, "same-second", "2026-03-01T00:00:00+00:00")
+    assert changes.earlier_scan(tmp_path, "123456789012", "now", "2026-03-01T00:00:00+00:00") == (
+        same_second
+    )
 
 
 def test_the_sandbox_environment_is_not_left_pointing_at_the_other_account(two_scans):

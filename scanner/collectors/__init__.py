@@ -53,8 +53,12 @@ from scanner.collectors import (
 
 MODULES: tuple[ModuleType, ...] = (
     acm,
+    appflow,
     awslambda,
     backup,
+    cloud9,
+    codeartifact,
+    codecommit,
     connect,
     dax,
     dms,
@@ -66,10 +70,13 @@ MODULES: tuple[ModuleType, ...] = (
     elasticache,
     fsx,
     glue,
+    imagebuilder,
     kafka,
+    kendra,
     kinesis,
     kinesisvideo,
     lex,
+    lightsail,
     mq,
     opensearch,
     rds,
@@ -81,51 +88,37 @@ MODULES: tuple[ModuleType, ...] = (
     sqs,
     ssm,
     timestream,
-    workspaces,
-)
-
-# Written and tested on stubbed responses, but not run by a scan yet: the sandbox (moto)
-# has no backend or no call for them, so a sandbox scan would report them as errors.
-# TODO(#3): move each into MODULES once the sandbox answers its calls.
-AWAITING_SANDBOX: tuple[ModuleType, ...] = (
-    appflow,
-    cloud9,
-    codeartifact,
-    codecommit,
-    imagebuilder,
-    kendra,
-    lightsail,
     translate,
+    workspaces,
     xray,
 )
 
 COLLECTORS: dict[str, ModuleType] = {module.SERVICE: module for module in MODULES}
 
-unknown = {module.SERVICE for module in MODULES + AWAITING_SANDBOX} - set(catalog.BY_NAME)
+unknown = {module.SERVICE for module in MODULES} - set(catalog.BY_NAME)
 if unknown:
     raise ImportError(f"collectors for services missing from the catalog: {sorted(unknown)}")
 
 
-def collector_state(service: str) -> str:
-    """Whether a scan runs the service's collector, only its stubbed tests do, or neither."""
-    if service in COLLECTORS:
-        return "scanned"
+def tested_on(service: str) -> str:
+    """Where a collector's tests run: the sandbox, or recorded responses moto cannot give."""
+    from scanner.sandbox import ANSWERED_EMPTY
 
-    if service in {module.SERVICE for module in AWAITING_SANDBOX}:
-        return "stubbed tests only"
+    if service not in COLLECTORS:
+        return "no collector"
 
-    return "not yet"
+    return "stubbed responses" if service in ANSWERED_EMPTY else "sandbox"
 
 
 def markdown_table() -> str:
     """The services table as Markdown, for the README."""
     lines = [
-        "| service | alias | resource types | key link | collector |",
+        "| service | alias | resource types | key link | tested on |",
         "|---|---|---|---|---|",
     ]
     for entry in catalog.SERVICES:
         types = ", ".join(entry.resource_types)
-        state = collector_state(entry.name)
+        state = tested_on(entry.name)
         lines.append(f"| {entry.title} | `{entry.alias}` | {types} | {entry.key_link} | {state} |")
 
     return "\n".join(lines)

@@ -21,17 +21,36 @@ def test_empty_region(on_sandbox):
     assert on_sandbox(elasticache, "us-west-2") == []
 
 
-def test_snapshots_with_and_without_a_key(stubbed, summary):
+def test_snapshots_follow_their_group_unless_they_name_a_key(stubbed, summary):
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
     def stub(stubber):
-        stubber.add_response("describe_replication_groups", {"ReplicationGroups": []})
+        stubber.add_response(
+            "describe_replication_groups",
+            {
+                "ReplicationGroups": [
+                    {"ReplicationGroupId": "plain", "AtRestEncryptionEnabled": False},
+                    {"ReplicationGroupId": "owned", "AtRestEncryptionEnabled": True},
+                ]
+            },
+        )
         stubber.add_response(
             "describe_snapshots",
-            {"Snapshots": [{"SnapshotName": "keyed", "KmsKeyId": key}, {"SnapshotName": "bare"}]},
+            {
+                "Snapshots": [
+                    {"SnapshotName": "keyed", "KmsKeyId": key},
+                    {"SnapshotName": "of-plain", "ReplicationGroupId": "plain"},
+                    {"SnapshotName": "of-owned", "ReplicationGroupId": "owned"},
+                    {"SnapshotName": "orphan", "ReplicationGroupId": "deleted"},
+                ]
+            },
         )
 
     assert summary(stubbed(elasticache, stub)) == {
+        ("replication_group", "plain", Hint.NOT_ENCRYPTED, None),
+        ("replication_group", "owned", Hint.AWS_OWNED, None),
         ("snapshot", "keyed", Hint.KMS, key),
-        ("snapshot", "bare", Hint.AWS_OWNED, None),
+        ("snapshot", "of-plain", Hint.NOT_ENCRYPTED, None),
+        ("snapshot", "of-owned", Hint.AWS_OWNED, None),
+        ("snapshot", "orphan", Hint.AWS_OWNED, None),
     }
