@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from scanner import errors
-from scanner.engine import Scope
+from scanner.engine import NETWORK_ERRORS, Scope
 from scanner.records import Alias, Key
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,12 @@ async def list_inventory(scope: Scope) -> Inventory:
         if inventory.error_code in errors.EXPIRED:
             raise
 
+        log.warning(
+            "%s %s kms listing failed: %s", scope.account_id, scope.region, inventory.error_code
+        )
+    except NETWORK_ERRORS as error:
+        # Still failing after the SDK's retries: every key lookup in the region is unknown.
+        inventory.error_code = type(error).__name__
         log.warning(
             "%s %s kms listing failed: %s", scope.account_id, scope.region, inventory.error_code
         )

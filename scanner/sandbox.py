@@ -229,8 +229,14 @@ def _patch_endpoint_discovery() -> None:
 # Services moto lacks, or lacks the calls a scan makes: the sandbox answers them as an account
 # with no such resources does. X-Ray's default is encryption with an AWS owned key.
 ANSWERED_EMPTY = {
-    "appflow": {}, "cloud9": {}, "codeartifact": {}, "codecommit": {}, "imagebuilder": {},
-    "kendra": {}, "lightsail": {}, "translate": {},
+    "appflow": {},
+    "cloud9": {},
+    "codeartifact": {},
+    "codecommit": {},
+    "imagebuilder": {},
+    "kendra": {},
+    "lightsail": {},
+    "translate": {},
     "xray": {"EncryptionConfig": {"Type": "NONE", "Status": "ACTIVE"}},
 }
 
@@ -250,8 +256,9 @@ def _answer_empty(app: Any) -> Any:
             return app(environ, start_response)
 
         body = json.dumps(ANSWERED_EMPTY[service]).encode()
-        start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
         return [body]
 
     return middleware

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from types import ModuleType
 
 import aioboto3
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import ClientError
 
 from scanner import catalog, errors, kms, resolve
 from scanner.collectors import COLLECTORS
-from scanner.engine import Aws, CallLog, Limits, Scope, partition, together
+from scanner.engine import NETWORK_ERRORS, Aws, CallLog, Limits, Scope, partition, together
 from scanner.records import (
     Coverage,
     CoverageStatus,
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, str, int], None]
 
 ENABLED_STATUSES = frozenset({"opt-in-not-required", "opted-in"})
-NETWORK_ERRORS = (ConnectionError, HTTPClientError)
 
 
 @dataclass(slots=True)

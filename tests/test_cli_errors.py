@@ -166,6 +166,17 @@ def test_unwritable_output_folder(tmp_path):
     )
 
 
+def test_unwritable_output_folder_even_for_root():
+    # /sys refuses new folders to every user, root included, so this runs in CI as well.
+    out = Path("/sys/amk-reports")
+
+    outcome = _invoke(_scan(out, "--sandbox"))
+
+    _assert_failed(
+        outcome, 2, f"error: output folder {out} is not writable (Operation not permitted)", out
+    )
+
+
 def test_output_folder_under_a_file(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
