@@ -27,6 +27,7 @@ from botocore.exceptions import (
 )
 
 from scanner import errors, report
+from scanner.cells import safe_text
 from scanner.engine import Aws, Limits
 from scanner.reference import ReferenceDataset
 from scanner.scan import run_scan
@@ -389,7 +390,7 @@ def write_summary(scan_folder: Path) -> tuple[Path, Path]:
     _write_atomically(csv_path, frame.to_csv(index=False).rstrip("\n"))
     partial = xlsx_path.with_name(f".summary.partial-{os.getpid()}.xlsx")
     with pd.ExcelWriter(partial, engine="openpyxl") as writer:
-        frame.map(report.safe_text).to_excel(writer, sheet_name="Accounts", index=False)
+        frame.map(safe_text).to_excel(writer, sheet_name="Accounts", index=False)
         totals_frame.to_excel(writer, sheet_name="Organization totals", index=False)
     partial.rename(xlsx_path)
     return csv_path, xlsx_path

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from scanner import changes, report, sandbox
+from scanner import cells, changes, report, sandbox
 from scanner.changes import Kind
 from scanner.cli import app
 from tests.conftest import scan_sandbox
@@ -170,14 +170,14 @@ def test_the_diff_command_names_a_scan_it_cannot_find(two_scans):
 
 
 def _tables(findings: list[dict], keys: list[dict], scan_id: str) -> changes.ScanTables:
-    finding = dict.fromkeys(report.FINDING_COLUMNS, "")
-    key = dict.fromkeys(report.KEY_COLUMNS, "")
+    finding = dict.fromkeys(cells.FINDING_COLUMNS, "")
+    key = dict.fromkeys(cells.KEY_COLUMNS, "")
     return changes.ScanTables(
         "123456789012",
         scan_id,
         "",
-        pd.DataFrame([{**finding, **row} for row in findings], columns=report.FINDING_COLUMNS),
-        pd.DataFrame([{**key, **row} for row in keys], columns=report.KEY_COLUMNS),
+        pd.DataFrame([{**finding, **row} for row in findings], columns=cells.FINDING_COLUMNS),
+        pd.DataFrame([{**key, **row} for row in keys], columns=cells.KEY_COLUMNS),
     )
 
 

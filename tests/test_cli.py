@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from scanner.report import COVERAGE_COLUMNS, FINDING_COLUMNS, KEY_COLUMNS
+from scanner.cells import COVERAGE_COLUMNS, FINDING_COLUMNS, KEY_COLUMNS
 
 REQUIRED_FINDINGS = [
     "account_id",

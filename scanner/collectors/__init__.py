@@ -6,91 +6,22 @@ client name) and an async generator collect(scope) that yields Resource records.
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import ModuleType
 
 from scanner import catalog
-from scanner.collectors import (
-    acm,
-    appflow,
-    awslambda,
-    backup,
-    cloud9,
-    codeartifact,
-    codecommit,
-    connect,
-    dax,
-    dms,
-    dynamodb,
-    ebs,
-    ecr,
-    efs,
-    eks,
-    elasticache,
-    fsx,
-    glue,
-    imagebuilder,
-    kafka,
-    kendra,
-    kinesis,
-    kinesisvideo,
-    lex,
-    lightsail,
-    mq,
-    opensearch,
-    rds,
-    redshift,
-    s3,
-    secretsmanager,
-    ses,
-    sns,
-    sqs,
-    ssm,
-    timestream,
-    translate,
-    workspaces,
-    xray,
-)
 
-MODULES: tuple[ModuleType, ...] = (
-    acm,
-    appflow,
-    awslambda,
-    backup,
-    cloud9,
-    codeartifact,
-    codecommit,
-    connect,
-    dax,
-    dms,
-    dynamodb,
-    ebs,
-    ecr,
-    efs,
-    eks,
-    elasticache,
-    fsx,
-    glue,
-    imagebuilder,
-    kafka,
-    kendra,
-    kinesis,
-    kinesisvideo,
-    lex,
-    lightsail,
-    mq,
-    opensearch,
-    rds,
-    redshift,
-    s3,
-    secretsmanager,
-    ses,
-    sns,
-    sqs,
-    ssm,
-    timestream,
-    translate,
-    workspaces,
-    xray,
+# Every collector module, by file name: each is a service of the catalog.
+NAMES = (
+    "acm", "appflow", "awslambda", "backup", "cloud9", "codeartifact", "codecommit", "connect",
+    "dax", "dms", "dynamodb", "ebs", "ecr", "efs", "eks", "elasticache", "fsx", "glue",
+    "imagebuilder", "kafka", "kendra", "kinesis", "kinesisvideo", "lex", "lightsail", "mq",
+    "opensearch", "rds", "redshift", "s3", "secretsmanager", "ses", "sns", "sqs", "ssm",
+    "timestream", "translate", "workspaces", "xray",
+)  # fmt: skip
+
+MODULES: tuple[ModuleType, ...] = tuple(
+    import_module(f"scanner.collectors.{name}") for name in NAMES
 )
 
 COLLECTORS: dict[str, ModuleType] = {module.SERVICE: module for module in MODULES}

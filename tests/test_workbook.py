@@ -1,4 +1,4 @@
-"""The auditor's workbook, read back with openpyxl: sheets, headers, styles, links and chart."""
+"""The workbook, read back: sheets, headers, styles, filters, dates, links, chart, safety."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from scanner import report
+from scanner import cells, report, workbook
 from scanner.records import (
     Coverage,
     CoverageStatus,
@@ -29,9 +29,9 @@ SHEETS = [
     "About",
 ]
 TABLES = {
-    "Findings": (report.FINDINGS_SHEET, "findings.csv"),
-    "AWS managed keys": (report.KEYS_SHEET, "keys.csv"),
-    "Coverage": (report.COVERAGE_SHEET, "coverage.csv"),
+    "Findings": (workbook.FINDINGS_SHEET, "findings.csv"),
+    "AWS managed keys": (workbook.KEYS_SHEET, "keys.csv"),
+    "Coverage": (workbook.COVERAGE_SHEET, "coverage.csv"),
 }
 
 
@@ -63,9 +63,9 @@ def test_sheets_are_named_and_ordered(written):
 
 
 def test_table_sheets_show_every_csv_column_in_order_and_explain_it():
-    assert [c.field for c in report.FINDINGS_SHEET.columns] == report.FINDING_COLUMNS
-    assert [c.field for c in report.KEYS_SHEET.columns] == report.KEY_COLUMNS
-    assert [c.field for c in report.COVERAGE_SHEET.columns] == report.COVERAGE_COLUMNS
+    assert [c.field for c in workbook.FINDINGS_SHEET.columns] == cells.FINDING_COLUMNS
+    assert [c.field for c in workbook.KEYS_SHEET.columns] == cells.KEY_COLUMNS
+    assert [c.field for c in workbook.COVERAGE_SHEET.columns] == cells.COVERAGE_COLUMNS
     for spec, _ in TABLES.values():
         assert all(column.meaning and column.title != column.field for column in spec.columns)
 
@@ -150,7 +150,7 @@ def test_summary_chart_is_a_stacked_bar_per_service(written):
 
     (chart,) = sheet._charts
     assert (chart.type, chart.grouping) == ("bar", "stacked")
-    assert len(chart.series) == len(report.ENCRYPTION_TITLES)
+    assert len(chart.series) == len(workbook.ENCRYPTION_TITLES)
     categories = chart.series[0].cat.numRef or chart.series[0].cat.strRef
     assert categories.f == f"'Summary'!$A${header + 1}:$A${last}"
     assert all(s.val.numRef.f.startswith("'Summary'!$") for s in chart.series)
@@ -158,7 +158,7 @@ def test_summary_chart_is_a_stacked_bar_per_service(written):
 
 def test_resources_and_keys_link_to_the_console(written):
     rows = written["book"]["Findings"].iter_rows(min_row=2)
-    titles = [c.field for c in report.FINDINGS_SHEET.columns]
+    titles = [c.field for c in workbook.FINDINGS_SHEET.columns]
     resource, key = titles.index("resource_id"), titles.index("key_arn")
     links = [(row[resource], row[key]) for row in rows]
 
@@ -176,15 +176,15 @@ def test_resources_and_keys_link_to_the_console(written):
 
 def test_key_links_tell_aws_managed_from_customer_managed():
     arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    managed = report.key_url({"key_arn": arn, "region": "x", "key_manager": "AWS"})
-    customer = report.key_url({"key_arn": arn, "region": "x", "key_manager": "CUSTOMER"})
+    managed = workbook.key_url({"key_arn": arn, "region": "x", "key_manager": "AWS"})
+    customer = workbook.key_url({"key_arn": arn, "region": "x", "key_manager": "CUSTOMER"})
 
     assert managed.endswith("#/kms/defaultKeys/1234abcd-12ab-34cd-56ef-1234567890ab")
     assert customer.endswith("#/kms/keys/1234abcd-12ab-34cd-56ef-1234567890ab")
     assert "region=eu-west-1" in managed
-    assert report.key_url({"key_arn": "", "key_id": "", "region": "x"}) == ""
+    assert workbook.key_url({"key_arn": "", "key_id": "", "region": "x"}) == ""
     alias_arn = "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3"
-    assert report.key_url({"key_arn": alias_arn, "region": "eu-west-1"}) == ""
+    assert workbook.key_url({"key_arn": alias_arn, "region": "eu-west-1"}) == ""
 
 
 def test_resource_links_quote_values_and_know_the_partition():
@@ -197,10 +197,10 @@ def test_resource_links_quote_values_and_know_the_partition():
         "resource_arn": "arn:aws-cn:newservice:cn-north-1:123456789012:thing/a b",
     }
 
-    url = report.resource_url(row)
+    url = workbook.resource_url(row)
     assert url.startswith("https://console.amazonaws.cn/go/view?arn=arn%3Aaws-cn%3A")
     assert " " not in url
-    assert report.resource_url({**row, "resource_arn": ""}) == ""
+    assert workbook.resource_url({**row, "resource_arn": ""}) == ""
 
 
 def test_rows_that_need_attention_are_filled(written):
@@ -261,7 +261,9 @@ def test_about_explains_every_column_and_status(written):
 
     for title in SHEETS[1:-1]:
         spec = next(
-            s for s in report.__dict__.values() if isinstance(s, report.Sheet) and s.title == title
+            s
+            for s in workbook.__dict__.values()
+            if isinstance(s, workbook.Sheet) and s.title == title
         )
         assert all((f"{title} column", c.field) in named for c in spec.columns)
     for topic, values in statuses.items():
@@ -317,7 +319,7 @@ def test_a_partial_scan_says_so_in_a_red_banner_and_red_rows(sandbox_scan, tmp_p
     ],
 )
 def test_sheet_titles_are_valid_and_unique(wanted, taken, expected):
-    title = report.sheet_title(wanted, taken)
+    title = workbook.sheet_title(wanted, taken)
 
     assert title == expected
     assert len(title) <= 31
