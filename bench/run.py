@@ -40,6 +40,8 @@ from scanner.sandbox import Sandbox  # noqa: E402
 
 log = logging.getLogger("bench")
 
+UNPAGED = 0  # moto answers every item in one page when no page size is asked for
+
 # Listing operation, the largest page the API takes (and moto honours), and the per-resource
 # read, if the listing does not carry the key. Checked against moto 5.2.5.
 LISTINGS = {
@@ -50,14 +52,15 @@ LISTINGS = {
     "dynamodb": ("dynamodb", "ListTables", 100, "DescribeTable"),
     "kinesis": ("kinesis", "ListStreams", 10000, "DescribeStreamSummary"),
     "s3": ("s3", "ListBuckets", 10000, "GetBucketEncryption"),
-    "ebs": ("ec2", "DescribeVolumes", 1000, None),
-    "ecr": ("ecr", "DescribeRepositories", 1000, None),
+    "ebs": ("ec2", "DescribeVolumes", UNPAGED, None),
+    "ecr": ("ecr", "DescribeRepositories", UNPAGED, None),
 }
 # Calls made once per region whatever was seeded.
 PER_REGION = {
     "ebs": [("ec2", "DescribeSnapshots"), ("ec2", "GetEbsEncryptionByDefault"),
             ("ec2", "GetEbsDefaultKmsKeyId")],
 }
+SAMPLE_S = 0.25
 KEYS_PAGE = 1000  # ListKeys
 ALIASES_PAGE = 100  # ListAliases
 
@@ -102,7 +105,7 @@ def minimum_calls(seeded: seeding.Seeded) -> Counter:
 
 
 def _pages(count: int, page: int) -> int:
-    return max(1, math.ceil(count / page))
+    return 1 if page == UNPAGED else max(1, math.ceil(count / page))
 
 
 def child_environment(proxy: FaultProxy, box: Sandbox, empty: Path) -> dict[str, str]:
@@ -123,13 +126,14 @@ def run_child(
     launcher = [sys.executable, str(HERE / "measure.py"), str(usage_file), *argv]
     log.info("running %s: %s", name, " ".join(argv))
     started, server = time.monotonic(), _own_cpu()
-    completed = subprocess.run(launcher, env=env, cwd=ROOT, check=False)
+    child = subprocess.Popen(launcher, env=env, cwd=ROOT)
+    timeline = _sample(child, proxy, started)
     wall = time.monotonic() - started
     server = _own_cpu() - server
     usage = json.loads(usage_file.read_text())
     return {
         "name": name,
-        "exit_code": completed.returncode,
+        "exit_code": child.returncode,
         "wall_s": round(wall, 2),
         "peak_rss_mb": round(usage["peak_rss_kib"] / 1024, 1),
         "cpu_s": usage["cpu_s"],
@@ -139,6 +143,63 @@ def run_child(
         "calls": sum(proxy.seen.values()),
         "per_operation": {f"{s}:{o}": n for (s, o), n in sorted(proxy.seen.items())},
         "per_service": _per_service(proxy),
+        "phases": _phases(timeline),
+        "timeline": timeline,
+    }
+
+
+def _sample(child: subprocess.Popen, proxy: TimedProxy, started: float) -> list[tuple]:
+    """Until the child ends: every SAMPLE_S, seconds, its command's RSS in MB, calls so far."""
+    timeline = []
+    while child.poll() is None:
+        rss = sum(_rss_mb(pid) for pid in _descendants(child.pid))
+        timeline.append((round(time.monotonic() - started, 2), rss, sum(proxy.seen.values())))
+        time.sleep(SAMPLE_S)
+
+    return timeline
+
+
+def _descendants(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            children = []
+        queue += [int(child) for child in children]
+
+    return found[1:]  # the launcher itself is not the command
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+
+    return 0.0
+
+
+def _phases(timeline: list[tuple]) -> dict:
+    """When the last API call came, and the peak RSS before and after it (report writing)."""
+    if not timeline:
+        return {}
+
+    total = timeline[-1][2]
+    last_call = next(t for t, _, calls in timeline if calls == total)
+    calling = [rss for t, rss, _ in timeline if t <= last_call] or [0.0]
+    after = [rss for t, rss, _ in timeline if t > last_call] or [0.0]
+    return {
+        "last_call_s": last_call,
+        "after_calls_s": round(timeline[-1][0] - last_call, 2),
+        "peak_rss_mb_while_calling": max(calling),
+        "peak_rss_mb_after_calls": max(after),
     }
 
 
@@ -245,6 +306,9 @@ def print_table(result: dict) -> None:
 
     missed = {k: v for k, v in result["found_per_service"].items() if v["seeded"] != v["found"]}
     print(f"scanner found every seeded resource: {not missed} {missed or ''}")
+    for run in runs.values():
+        print(f"{run['name']}: {run['phases']}")
+
     if "speedup" in result:
         print(f"scanner is {result['speedup']}x faster than the baseline; "
               f"facts agree: {result['facts_agree']}")

@@ -42,6 +42,7 @@ from scanner.reference import (
     load_dataset,
     load_index,
 )
+from scanner.sandbox import REGIONS as SANDBOX_REGIONS
 from scanner.scan import AccountScan, run_scan
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,9 @@ def _scan(
     with ExitStack() as stack:
         if sandbox:
             stack.enter_context(_sandbox_environment(quiet))
+            # The sandbox account has resources in two regions only; the others would add
+            # minutes of empty answers. --region scans any of them.
+            regions = regions or list(SANDBOX_REGIONS)
 
         session = _session(profile)
         scan_id = _scan_id(out)
@@ -368,6 +372,7 @@ def _print_outcome(result: AccountScan, folder: Path, quiet: bool) -> None:
             f"{facts['hidden_keys']} hidden keys; {facts['policies_differing']} policies differ; "
             f"{facts['coverage_gaps']} coverage gaps; status {facts['status']}",
             highlight=False,
+            soft_wrap=True,
         )
     stdout.print(str(folder), highlight=False, soft_wrap=True)
 

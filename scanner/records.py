@@ -23,6 +23,8 @@ class Encryption:
     NOT_ENCRYPTED = "not_encrypted"
     UNKNOWN = "unknown"
 
+    ALL = (AWS_MANAGED, CUSTOMER_MANAGED, AWS_OWNED, NOT_ENCRYPTED, UNKNOWN)
+
 
 class Evidence:
     """How the scanner decided a resource's key."""

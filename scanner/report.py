@@ -57,7 +57,7 @@ def tables(scan: AccountScan) -> dict[str, pd.DataFrame]:
 
 def summary(scan: AccountScan, scan_id: str) -> dict:
     """Headline facts and counts of one account's scan."""
-    by_encryption = {value: 0 for value in vars(Encryption).values() if isinstance(value, str)}
+    by_encryption = dict.fromkeys(Encryption.ALL, 0)
     for finding in scan.findings:
         by_encryption[finding.encryption] = by_encryption.get(finding.encryption, 0) + 1
 

@@ -226,19 +226,21 @@ def _patch_endpoint_discovery() -> None:
     TimestreamWriteResponse.describe_endpoints = describe_endpoints
 
 
-# Services moto lacks, or lacks the calls a scan makes: the sandbox answers them as an account
-# with no such resources does. X-Ray's default is encryption with an AWS owned key.
-ANSWERED_EMPTY = {
-    "appflow": {},
-    "cloud9": {},
-    "codeartifact": {},
-    "codecommit": {},
-    "imagebuilder": {},
-    "kendra": {},
-    "lightsail": {},
+# Services moto lacks, or lacks the calls a scan makes: the sandbox answers them itself, by
+# operation, as a small account would; any other operation gets an empty answer. The API
+# names no key for Cloud9 or Lightsail, and X-Ray's default is an AWS owned key.
+ANSWERED_BY_SANDBOX: dict[str, dict[str, dict]] = {
+    "appflow": {}, "codeartifact": {}, "codecommit": {}, "imagebuilder": {}, "kendra": {},
     "translate": {},
-    "xray": {"EncryptionConfig": {"Type": "NONE", "Status": "ACTIVE"}},
-}
+    "cloud9": {
+        "ListEnvironments": {"environmentIds": ["0a1b2c3d4e5f60718293a4b5c6d7e8f9"]},
+        "DescribeEnvironments": {
+            "environments": [{"id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "name": "sandbox-ide"}]
+        },
+    },
+    "lightsail": {"GetRelationalDatabases": {"relationalDatabases": [{"name": "sandbox-db"}]}},
+    "xray": {"/EncryptionConfig": {"EncryptionConfig": {"Type": "NONE", "Status": "ACTIVE"}}},
+}  # fmt: skip
 
 
 def _signing_service(authorization: str) -> str:
@@ -247,15 +249,22 @@ def _signing_service(authorization: str) -> str:
     return scope[3] if len(scope) > 3 else ""
 
 
-def _answer_empty(app: Any) -> Any:
-    """WSGI middleware: an empty account's answer for services moto cannot serve."""
+def _operation(environ: dict) -> str:
+    """A JSON-protocol request's operation (from X-Amz-Target), or a REST request's path."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    return target.rsplit(".", 1)[-1] if target else environ.get("PATH_INFO", "")
+
+
+def _answer_by_sandbox(app: Any) -> Any:
+    """WSGI middleware: the sandbox's own answers for services moto cannot serve."""
 
     def middleware(environ: dict, start_response: Any) -> Any:
         service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
-        if service not in ANSWERED_EMPTY:
+        if service not in ANSWERED_BY_SANDBOX:
             return app(environ, start_response)
 
-        body = json.dumps(ANSWERED_EMPTY[service]).encode()
+        answer = ANSWERED_BY_SANDBOX[service].get(_operation(environ), {})
+        body = json.dumps(answer).encode()
         start_response(
             "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )
@@ -277,7 +286,7 @@ def _server_class() -> type:
         """moto's threaded server, with the empty answers in front of its application."""
 
         def _server_entry(self) -> None:
-            app = _answer_empty(DomainDispatcherApplication(create_backend_app))
+            app = _answer_by_sandbox(DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
             )

@@ -532,7 +532,14 @@ def workspaces(seeder: Seeder) -> None:
     )
 
 
+def inferred_services(seeder: Seeder) -> None:
+    """Cloud9 and Lightsail name no key; the account has used them, so their keys exist."""
+    seeder.managed("cloud9")
+    seeder.managed("lightsail")
+
+
 STEPS = (
+    inferred_services,
     s3,
     ebs,
     rds,

@@ -33,12 +33,12 @@ if unknown:
 
 def tested_on(service: str) -> str:
     """Where a collector's tests run: the sandbox, or recorded responses moto cannot give."""
-    from scanner.sandbox import ANSWERED_EMPTY
+    from scanner.sandbox import ANSWERED_BY_SANDBOX
 
     if service not in COLLECTORS:
         return "no collector"
 
-    return "stubbed responses" if service in ANSWERED_EMPTY else "sandbox"
+    return "stubbed responses" if service in ANSWERED_BY_SANDBOX else "sandbox"
 
 
 def markdown_table() -> str:
