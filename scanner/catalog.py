@@ -85,6 +85,16 @@ def available_regions(endpoint: str, partition: str = "aws") -> frozenset[str]:
     return frozenset(session.get_available_regions(endpoint, partition_name=partition))
 
 
+def absent_from(region: str, endpoint: str, partition: str = "aws") -> bool:
+    """Whether the endpoint data says the service does not exist in the region.
+
+    Some services (EC2 Image Builder, for one) have no entry in botocore's endpoint data at
+    all; for those nothing is known, so the scan tries every region and goes by the answer.
+    """
+    regions = available_regions(endpoint, partition)
+    return bool(regions) and region not in regions
+
+
 @cache
 def all_regions(partition: str = "aws") -> tuple[str, ...]:
     """Every region botocore knows in a partition, from its endpoint data."""

@@ -23,6 +23,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
     ProfileNotFound,
+    ProxyConnectionError,
     SSOTokenLoadError,
     TokenRetrievalError,
     UnauthorizedSSOTokenError,
@@ -31,7 +32,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scanner import catalog, changes, errors, refresh, report
+from scanner import catalog, changes, errors, member_role, refresh, report
 from scanner.collectors import markdown_table, tested_on
 from scanner.engine import Limits
 from scanner.policy import fill_placeholders
@@ -44,6 +45,7 @@ from scanner.reference import (
 )
 from scanner.sandbox import REGIONS as SANDBOX_REGIONS
 from scanner.scan import AccountScan, run_scan
+from scanner.sweep import check_account_ids
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ FIXABLE = (
     ProfileNotFound,
     NoRegionError,
     EndpointConnectionError,
+    ProxyConnectionError,
     *SSO_ERRORS,
 )
 AWS_CONFIG_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN")
@@ -176,14 +179,24 @@ def check_regions(wanted: list[str] | None) -> list[str] | None:
 
 
 def check_output(out: Path) -> None:
-    """The output folder exists or can be made, and is writable."""
+    """The output folder, or the nearest folder above it that exists, is a writable folder.
+
+    Nothing is created here: a scan that fails before its report leaves no trace.
+    """
     if out.exists() and not out.is_dir():
         raise errors.UserError(f"output folder {out} is a file", errors.EXIT_USAGE)
 
+    existing = next(folder for folder in (out, *out.parents) if folder.exists())
+    if not existing.is_dir():
+        raise errors.UserError(f"output folder {out} is under a file", errors.EXIT_USAGE)
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
+        with tempfile.TemporaryFile(dir=existing):
             pass
+        if existing != out:
+            # Creating a folder is the one test of a path no file system answers by mode bits.
+            probe = Path(tempfile.mkdtemp(dir=existing))
+            probe.rmdir()
     except OSError as error:
         raise errors.UserError(
             f"output folder {out} is not writable ({error.strerror})", errors.EXIT_USAGE
@@ -328,6 +341,11 @@ def _credential_error(error: Exception, profile: str | None) -> errors.UserError
     if isinstance(error, NoRegionError):
         return errors.UserError("no AWS region configured: pass --region or set AWS_REGION")
 
+    if isinstance(error, ProxyConnectionError):
+        return errors.UserError(
+            f"cannot reach the proxy {error.kwargs.get('proxy_url')}: check HTTPS_PROXY"
+        )
+
     if isinstance(error, EndpointConnectionError):
         return errors.UserError(f"cannot reach the AWS endpoint {error.kwargs.get('endpoint_url')}")
 
@@ -341,7 +359,7 @@ def _credential_error(error: Exception, profile: str | None) -> errors.UserError
 
 @contextmanager
 def _progress(quiet: bool):
-    if quiet:
+    if quiet or not stderr.is_terminal:
         yield None
         return
 
@@ -401,8 +419,16 @@ def services(
 
 
 @app.command("iam-policy")
-def iam_policy() -> None:
+def iam_policy(
+    cloudformation: Annotated[
+        bool, typer.Option(help="The member-account role for sweeps, as a CloudFormation template.")
+    ] = False,
+) -> None:
     """The least-privilege IAM policy a scan needs: only the read calls it makes."""
+    if cloudformation:
+        typer.echo(member_role.template(), nl=False)
+        return
+
     typer.echo(IAM_POLICY.read_text(encoding="utf-8"), nl=False)
 
 
@@ -442,6 +468,13 @@ def reference_show(
         policy = _load_reference(reference).current(service)
         if policy is None:
             raise errors.UserError(f"no reference policy for service: {service}", errors.EXIT_USAGE)
+    except errors.UserError as error:
+        _fail(str(error), error.exit_code)
+
+    try:
+        if account:
+            check_account_ids([account])
+        check_regions([region] if region else None)
     except errors.UserError as error:
         _fail(str(error), error.exit_code)
 

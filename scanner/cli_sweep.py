@@ -175,8 +175,8 @@ def _finish(outcomes: list[sweep.Outcome], options: sweep.SweepOptions, quiet: b
     sweep.write_summary(folder)
     frame = sweep.summarize(folder)
     if not quiet:
-        counts = frame["status"].value_counts().to_dict()
-        stderr.print(f"sweep {options.scan_id}: {counts}", highlight=False)
+        counts = ", ".join(f"{n} {status}" for status, n in frame["status"].value_counts().items())
+        stderr.print(f"sweep {options.scan_id}: accounts {counts}", highlight=False)
     stdout.print(str(folder), highlight=False, soft_wrap=True)
     return sweep.exit_code(frame)
 

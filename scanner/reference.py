@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +14,13 @@ from scanner.records import PolicyStatus, PolicyVerdict
 
 logger = logging.getLogger(__name__)
 
-# Found from a source checkout or an editable install only: a built wheel leaves reference/ out.
-DEFAULT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+# A checkout (or editable install) has reference/ beside the package; a wheel installs a copy
+# under the environment's share/ folder (see data-files in pyproject.toml).
+CHECKOUT_REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+INSTALLED_REFERENCE_DIR = Path(sys.prefix) / "share" / "aws-managed-key-scanner" / "reference"
+DEFAULT_REFERENCE_DIR = (
+    CHECKOUT_REFERENCE_DIR if CHECKOUT_REFERENCE_DIR.is_dir() else INSTALLED_REFERENCE_DIR
+)
 
 # Beside the policies: per alias, the policy Id and the region and date it was taken from.
 INDEX_FILE = "index.json"

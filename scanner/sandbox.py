@@ -335,6 +335,9 @@ class Sandbox:
         """Start the server and seed the account."""
         # moto would otherwise list some 1,300 public snapshots as the account's own.
         os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+        # The sandbox is on this machine: a proxy the user has set must not stand in between.
+        bypass = [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost"]
+        os.environ["NO_PROXY"] = ",".join(part for part in bypass if part)
         _patch_moto()
         self.server = _server_class()(ip_address="127.0.0.1", port=_free_port(), verbose=False)
         self.server.start()

@@ -252,7 +252,7 @@ async def run_collector(
     service = catalog.get(module.SERVICE)
     found: list[Resource] = []
     try:
-        if region not in catalog.available_regions(service.endpoint, partition(region)):
+        if catalog.absent_from(region, service.endpoint, partition(region)):
             return found, Coverage(
                 account_id, region, service.name, CoverageStatus.NOT_AVAILABLE, "NoEndpointInRegion"
             )

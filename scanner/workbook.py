@@ -785,7 +785,10 @@ def _fact_rows(scan: AccountScan, facts: dict, since: Since | None) -> list[tupl
         ("Hidden AWS managed keys", facts["hidden_keys"]),
         ("alias/aws/* aliases with no key yet", facts["aliases_not_created"]),
         ("Key policies differing from the reference", facts["policies_differing"]),
-        ("Key policies at an older reference version", _count(scan.keys, "matches_older")),
+        (
+            "Key policies at an older reference version",
+            _count(scan.keys, PolicyStatus.MATCHES_OLDER),
+        ),
         ("Coverage gaps", facts["coverage_gaps"]),
     ]
     if since is not None:

@@ -1,0 +1,23 @@
+"""Systems Manager Parameter Store: SecureString parameters carry a key; others none."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from scanner.engine import Scope
+from scanner.records import Hint, Resource
+
+SERVICE = "ssm"
+CLIENT = "ssm"
+
+
+async def collect(scope: Scope) -> AsyncIterator[Resource]:
+    """Parameters of every type; String and StringList ones are not encrypted."""
+    async for parameter in scope.pages("describe_parameters", "Parameters"):
+        name = parameter["Name"]
+        arn = parameter.get("ARN") or scope.arn("ssm", "parameter/" + name.lstrip("/"))
+        kind = parameter.get("Type", "")
+        if kind == "SecureString":
+            yield scope.resource("parameter", name, arn, Hint.KMS, parameter.get("KeyId"))
+        else:
+            yield scope.resource("parameter", name, arn, Hint.NOT_ENCRYPTED, detail=f"Type={kind}")
