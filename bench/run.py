@@ -57,8 +57,11 @@ LISTINGS = {
 }
 # Calls made once per region whatever was seeded.
 PER_REGION = {
-    "ebs": [("ec2", "DescribeSnapshots"), ("ec2", "GetEbsEncryptionByDefault"),
-            ("ec2", "GetEbsDefaultKmsKeyId")],
+    "ebs": [
+        ("ec2", "DescribeSnapshots"),
+        ("ec2", "GetEbsEncryptionByDefault"),
+        ("ec2", "GetEbsDefaultKmsKeyId"),
+    ],
 }
 SAMPLE_S = 0.25
 KEYS_PAGE = 1000  # ListKeys
@@ -279,8 +282,12 @@ def compare(minimum: Counter, seen: dict) -> dict:
 
     made_total = sum(seen.values())
     floor = sum(minimum.values())
-    return {"per_operation": rows, "made": made_total, "minimum": floor,
-            "ratio": round(made_total / floor, 3)}
+    return {
+        "per_operation": rows,
+        "made": made_total,
+        "minimum": floor,
+        "ratio": round(made_total / floor, 3),
+    }
 
 
 def machine() -> dict:
@@ -295,14 +302,20 @@ def machine() -> dict:
 
 def print_table(result: dict) -> None:
     runs = result["runs"]
-    print(f"\nN={result['seeded']['resources']} resources, {len(result['seeded']['regions'])} "
-          f"regions, {result['latency_ms']} ms per call, seeding {result['seed_s']} s")
-    print(f"{'run':10} {'wall s':>8} {'calls':>7} {'x min':>6} {'peak MB':>8} {'cpu s':>7} "
-          f"{'sandbox cpu s':>14}")
+    print(
+        f"\nN={result['seeded']['resources']} resources, {len(result['seeded']['regions'])} "
+        f"regions, {result['latency_ms']} ms per call, seeding {result['seed_s']} s"
+    )
+    print(
+        f"{'run':10} {'wall s':>8} {'calls':>7} {'x min':>6} {'peak MB':>8} {'cpu s':>7} "
+        f"{'sandbox cpu s':>14}"
+    )
     for run in runs.values():
         ratio = run["against_minimum"]["ratio"]
-        print(f"{run['name']:10} {run['wall_s']:8.1f} {run['calls']:7d} {ratio:6.3f} "
-              f"{run['peak_rss_mb']:8.1f} {run['cpu_s']:7.1f} {run['sandbox_cpu_s']:14.1f}")
+        print(
+            f"{run['name']:10} {run['wall_s']:8.1f} {run['calls']:7d} {ratio:6.3f} "
+            f"{run['peak_rss_mb']:8.1f} {run['cpu_s']:7.1f} {run['sandbox_cpu_s']:14.1f}"
+        )
 
     missed = {k: v for k, v in result["found_per_service"].items() if v["seeded"] != v["found"]}
     print(f"scanner found every seeded resource: {not missed} {missed or ''}")
@@ -310,8 +323,10 @@ def print_table(result: dict) -> None:
         print(f"{run['name']}: {run['phases']}")
 
     if "speedup" in result:
-        print(f"scanner is {result['speedup']}x faster than the baseline; "
-              f"facts agree: {result['facts_agree']}")
+        print(
+            f"scanner is {result['speedup']}x faster than the baseline; "
+            f"facts agree: {result['facts_agree']}"
+        )
 
     print(f"\n{'operation':42} {'minimum':>8} " + " ".join(f"{n:>9}" for n in runs))
     operations = sorted(
@@ -383,8 +398,13 @@ def benchmark(args: argparse.Namespace) -> dict:
             facts = {"scanner": scanner_found}
             if not args.no_baseline:
                 facts_file = Path(work) / "baseline.json"
-                baseline = [sys.executable, str(HERE / "baseline.py"), *scope,
-                            "--out", str(facts_file)]
+                baseline = [
+                    sys.executable,
+                    str(HERE / "baseline.py"),
+                    *scope,
+                    "--out",
+                    str(facts_file),
+                ]
                 runs["baseline"] = run_child("baseline", baseline, env, proxy, rules, Path(work))
                 facts["baseline"] = Counter(json.loads(facts_file.read_text()))
 

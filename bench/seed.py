@@ -185,9 +185,11 @@ def _stream(client: Any, region: str, name: str, kind: str, cmk: str, managed: s
 
 def _bucket(client: Any, region: str, name: str, kind: str, cmk: str, managed: str) -> str:
     bucket = f"{name}-{region}"
-    location = {} if region == "us-east-1" else {
-        "CreateBucketConfiguration": {"LocationConstraint": region}
-    }
+    location = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
     client.create_bucket(Bucket=bucket, **location)
     rule = {
         "default": {"SSEAlgorithm": "aws:kms"},

@@ -243,6 +243,14 @@ def _scan(
         folder = report.write_account(result, scan_id, out)
 
     _print_outcome(result, folder, quiet)
+    if result.credentials_refused:
+        name = profile or os.environ.get("AWS_PROFILE") or "default"
+        typer.echo(
+            f"error: AWS refused the credentials during the scan ({result.credentials_refused}):"
+            f" what was read is in {folder}, marked partial; refresh them (for SSO, "
+            f"`aws sso login --profile {name}`) and scan again",
+            err=True,
+        )
     return errors.EXIT_PARTIAL if result.partial else errors.EXIT_OK
 
 

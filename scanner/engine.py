@@ -64,6 +64,8 @@ class Aws:
         self.limits = limits or Limits()
         self.call_log = call_log
         self.calls = asyncio.Semaphore(self.limits.max_calls)
+        # Set when AWS refuses the credentials mid-scan: what was read stays, marked partial.
+        self.credentials_refused = ""
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = asyncio.Lock()
         self._stack = contextlib.AsyncExitStack()
@@ -153,7 +155,8 @@ class Scope:
         except ClientError as error:
             code = errors.error_code(error)
             if code in errors.EXPIRED:
-                raise
+                self.aws.credentials_refused = code
+                return self._failed(operation, code)
 
             if code in tolerate:
                 return Reply(None, code)

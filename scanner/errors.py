@@ -80,10 +80,6 @@ class UserError(Exception):
         self.exit_code = exit_code
 
 
-class CredentialsExpired(UserError):
-    """Credentials stopped working during a scan."""
-
-
 def error_code(error: ClientError) -> str:
     """The AWS error code of a ClientError, or its HTTP status when it has none."""
     code = error.response.get("Error", {}).get("Code")

@@ -47,7 +47,7 @@ async def list_inventory(scope: Scope) -> Inventory:
     except ClientError as error:
         inventory.error_code = errors.error_code(error)
         if inventory.error_code in errors.EXPIRED:
-            raise
+            scope.aws.credentials_refused = inventory.error_code
 
         log.warning(
             "%s %s kms listing failed: %s", scope.account_id, scope.region, inventory.error_code

@@ -78,6 +78,7 @@ def summary(scan: AccountScan, scan_id: str) -> dict:
         "aliases_not_created": sum(1 for k in scan.keys if k.alias_has_target is False),
         "policies_differing": sum(1 for k in scan.keys if k.policy_status == PolicyStatus.DIFFERS),
         "coverage_gaps": len(gaps),
+        "credentials_refused": scan.credentials_refused,
     }
 
 

@@ -47,10 +47,12 @@ class AccountScan:
     findings: list[Finding] = field(default_factory=list)
     keys: list[KeyRow] = field(default_factory=list)
     coverage: list[Coverage] = field(default_factory=list)
+    credentials_refused: str = ""  # the error code, when AWS refused them mid-scan
 
     @property
     def partial(self) -> bool:
-        return any(entry.status in CoverageStatus.GAPS for entry in self.coverage)
+        gaps = any(entry.status in CoverageStatus.GAPS for entry in self.coverage)
+        return gaps or bool(self.credentials_refused)
 
 
 async def run_scan(
@@ -76,9 +78,11 @@ async def run_scan(
             def tick(region: str, service: str) -> None:
                 progress(region, service, total)
 
-        return await scan_account(
+        result = await scan_account(
             aws, account_id, caller, chosen, disabled, services, dataset, tick
         )
+        result.credentials_refused = aws.credentials_refused
+        return result
 
 
 async def caller_identity(aws: Aws, region: str) -> tuple[str, str]:
@@ -266,10 +270,7 @@ async def run_collector(
     except ClientError as error:
         code = errors.error_code(error)
         if code in errors.EXPIRED:
-            raise errors.CredentialsExpired(
-                f"credentials expired or were rejected during the scan ({code}): "
-                "refresh them (for SSO, `aws sso login`) and scan again"
-            ) from error
+            aws.credentials_refused = code
 
         log.warning("%s %s %s: listing failed: %s", account_id, region, service.name, code)
         status = errors.coverage_status(code)

@@ -248,6 +248,10 @@ class Sweep:
         except errors.UserError as error:
             return self._outcome(account, FAILED, str(error))
 
+        if result.credentials_refused:
+            reason = f"credentials refused mid-scan ({result.credentials_refused})"
+            return self._outcome(account, PARTIAL, reason)
+
         return self._outcome(account, PARTIAL if result.partial else OK)
 
     def _outcome(self, account: Account, status: str, reason: str = "") -> Outcome:

@@ -173,7 +173,7 @@ def test_unwritable_output_folder_even_for_root():
     outcome = _invoke(_scan(out, "--sandbox"))
 
     _assert_failed(
-        outcome, 2, f"error: output folder {out} is not writable (Operation not permitted)", out
+        outcome, 2, f"error: output folder {out} is not writable (Permission denied)", out
     )
 
 
@@ -184,7 +184,7 @@ def test_output_folder_under_a_file(tmp_path):
 
     outcome = _invoke(_scan(out, "--sandbox"))
 
-    _assert_failed(outcome, 2, f"error: output folder {out} is not writable (Not a directory)", out)
+    _assert_failed(outcome, 2, f"error: output folder {out} is under a file", out)
 
 
 def test_output_folder_is_a_file(tmp_path):

@@ -12,6 +12,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 import boto3
+import pandas as pd
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
@@ -343,7 +344,9 @@ def test_service_throttled_on_every_call_is_a_partial_report(sandbox, proxy, tmp
             assert any(line.startswith(prefix) for line in coverage), service
 
 
-def test_expired_credentials_stop_the_scan_with_one_line(sandbox, proxy, tmp_path, monkeypatch):
+def test_expired_credentials_keep_what_was_read_marked_partial(
+    sandbox, proxy, tmp_path, monkeypatch
+):
     _fast_cli(monkeypatch)
     proxy.configure([Rule(EXPIRE, after=12)])
     out = tmp_path / "out"
@@ -352,13 +355,21 @@ def test_expired_credentials_stop_the_scan_with_one_line(sandbox, proxy, tmp_pat
 
     outcome = CliRunner().invoke(cli.app, args, env=_cli_env(sandbox, proxy))
 
-    assert outcome.exit_code == errors.EXIT_FAILED
+    assert outcome.exit_code == errors.EXIT_PARTIAL
     lines = outcome.stderr.strip().splitlines()
     assert len(lines) == 1, outcome.stderr
     assert "ExpiredTokenException" in lines[0]
-    assert "refresh them" in lines[0]
+    assert "marked partial; refresh them" in lines[0]
     assert proxy.injected
-    assert list(out.iterdir()) == []
+    folder = Path(outcome.stdout.strip())
+    facts = json.loads((folder / "summary.json").read_text())
+    assert (facts["status"], facts["credentials_refused"]) == ("PARTIAL", "ExpiredTokenException")
+    coverage = pd.read_csv(folder / "coverage.csv", dtype=str, keep_default_na=False)
+    refused = coverage[coverage["error_code"] == "ExpiredTokenException"]
+    assert not refused.empty and set(refused["status"]) <= {"error", "partial"}
+    findings = pd.read_csv(folder / "findings.csv", dtype=str, keep_default_na=False)
+    unread = findings[findings["error_code"] == "ExpiredTokenException"]
+    assert set(unread["encryption"]) <= {"unknown"}
 
 
 def test_sigint_mid_scan_leaves_no_truncated_file(sandbox, proxy, tmp_path):
