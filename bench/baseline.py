@@ -103,7 +103,7 @@ def resolve(reference: str, aliases: dict) -> str | None:
 
 
 def sqs(client, region):
-    for page in client.get_paginator("list_queues").paginate():
+    for page in client.get_paginator("list_queues").paginate(MaxResults=1000):
         for url in page.get("QueueUrls", []):
             attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
             key = attributes["Attributes"].get("KmsMasterKeyId")
@@ -126,7 +126,7 @@ def secretsmanager(client, region):
 
 
 def ssm(client, region):
-    for page in client.get_paginator("describe_parameters").paginate():
+    for page in client.get_paginator("describe_parameters").paginate(MaxResults=50):
         for parameter in page["Parameters"]:
             secure = parameter.get("Type") == "SecureString"
             yield parameter.get("KeyId"), secure, "not_encrypted"
@@ -140,7 +140,7 @@ def dynamodb(client, region):
 
 
 def kinesis(client, region):
-    for page in client.get_paginator("list_streams").paginate():
+    for page in client.get_paginator("list_streams").paginate(Limit=10000):
         for name in page["StreamNames"]:
             summary = client.describe_stream_summary(StreamName=name)
             summary = summary["StreamDescriptionSummary"]

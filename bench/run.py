@@ -32,7 +32,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-import sandbox_fixes  # noqa: E402
 import seed as seeding  # noqa: E402
 
 from scanner.faults import LATENCY, FaultProxy, Rule  # noqa: E402
@@ -373,7 +372,6 @@ def benchmark(args: argparse.Namespace) -> dict:
     regions = seeding.regions_for(args.regions)
     services = list(seeding.SERVICES)
     rules = (Rule(LATENCY, delay=args.latency_ms / 1000),)
-    sandbox_fixes.apply()
     with Sandbox(seed=False) as box, tempfile.TemporaryDirectory() as work:
         started = time.monotonic()
         seeded = seeding.seed(box, args.resources, regions)

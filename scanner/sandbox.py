@@ -85,6 +85,7 @@ def _patch_moto() -> None:
         _patch_assume_role()
         _patch_region_opt_in()
         _patch_endpoint_discovery()
+        _patch_kinesis_paging()
         _patched = True
 
 
@@ -294,6 +295,36 @@ def _server_class() -> type:
             self._server.serve_forever()
 
     return Server
+
+
+def _patch_kinesis_paging() -> None:
+    """Page Kinesis ListStreams as AWS does: Limit names with their summaries, and a token.
+
+    moto answers ten names, HasMoreStreams and no NextToken, so a paginator stops at ten.
+    """
+    from moto.core.responses import ActionResult
+    from moto.kinesis.responses import KinesisResponse
+
+    def list_streams(self: Any) -> Any:
+        streams = list(self.kinesis_backend.list_streams())
+        limit = int(self._get_param("Limit") or 100)
+        token = self._get_param("NextToken") or self._get_param("ExclusiveStartStreamName")
+        names = [stream.stream_name for stream in streams]
+        start = names.index(token) + 1 if token in names else 0
+        page = streams[start : start + limit]
+        result = {
+            "HasMoreStreams": start + limit < len(streams),
+            "StreamNames": [stream.stream_name for stream in page],
+            "StreamSummaries": [
+                stream.to_json_summary()["StreamDescriptionSummary"] for stream in page
+            ],
+        }
+        if result["HasMoreStreams"]:
+            result["NextToken"] = page[-1].stream_name
+
+        return ActionResult(result)
+
+    KinesisResponse.list_streams = list_streams
 
 
 def _account_credentials(account_id: str) -> dict[str, str]:

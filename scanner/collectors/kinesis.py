@@ -13,7 +13,7 @@ CLIENT = "kinesis"
 
 async def collect(scope: Scope) -> AsyncIterator[Resource]:
     """Streams with their encryption type and key."""
-    names = [name async for name in scope.pages("list_streams", "StreamNames")]
+    names = [name async for name in scope.pages("list_streams", "StreamNames", Limit=10000)]
     async for resource in scope.each(lambda name: _stream(scope, name), names):
         yield resource
 

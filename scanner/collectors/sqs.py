@@ -13,7 +13,8 @@ CLIENT = "sqs"
 
 async def collect(scope: Scope) -> AsyncIterator[Resource]:
     """Queues with their encryption attributes."""
-    urls = [url async for url in scope.pages("list_queues", "QueueUrls")]
+    # Without MaxResults, ListQueues answers at most 1,000 queues and no token to go on.
+    urls = [url async for url in scope.pages("list_queues", "QueueUrls", MaxResults=1000)]
     async for resource in scope.each(lambda url: _queue(scope, url), urls):
         yield resource
 

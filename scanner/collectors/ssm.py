@@ -13,7 +13,8 @@ CLIENT = "ssm"
 
 async def collect(scope: Scope) -> AsyncIterator[Resource]:
     """Parameters of every type; String and StringList ones are not encrypted."""
-    async for parameter in scope.pages("describe_parameters", "Parameters"):
+    # 50 a page, the most the API allows; the SDK's default is 10.
+    async for parameter in scope.pages("describe_parameters", "Parameters", MaxResults=50):
         name = parameter["Name"]
         arn = parameter.get("ARN") or scope.arn("ssm", "parameter/" + name.lstrip("/"))
         kind = parameter.get("Type", "")
