@@ -223,3 +223,77 @@ def test_expired_sso_session_stops_before_any_work(tmp_path):
         "run `aws sso login --profile audit`"
     ]
     assert not out.exists()
+
+
+def test_base_session_expiring_mid_sweep_stops_the_accounts_not_started(monkeypatch, tmp_path):
+    import asyncio
+    from datetime import UTC, datetime
+
+    import aioboto3
+    from botocore.exceptions import TokenRetrievalError
+
+    from scanner.scan import AccountScan
+
+    async def session_for(self, account_id):
+        if account_id == "222222222222":
+            raise TokenRetrievalError(provider="sso", error_msg="expired")
+        return self.base
+
+    async def fake_scan(session, *args, **kwargs):
+        return AccountScan("111111111111", "arn", datetime.now(UTC), ["us-east-1"], ["s3"])
+
+    monkeypatch.setattr(sweep.Sweep, "_session_for", session_for)
+    monkeypatch.setattr(sweep, "run_scan", fake_scan)
+    monkeypatch.setattr(sweep.report, "write_account", lambda *args: None)
+    options = sweep.SweepOptions("S", tmp_path, ["us-east-1"], ["s3"], max_accounts=1)
+    session = aioboto3.Session(
+        region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    runner = sweep.Sweep(session, "000000000000", options, dataset=None)
+    accounts = [sweep.Account(f"{n}" * 12) for n in (1, 2, 3)]
+
+    outcomes = asyncio.run(runner.run(accounts))
+
+    assert [(o.account_id[0], o.status) for o in outcomes] == [
+        ("1", "OK"),
+        ("2", "FAILED"),
+        ("3", "NOT_STARTED"),
+    ]
+    assert (
+        outcomes[2].reason == outcomes[1].reason == "base credentials expired (TokenRetrievalError)"
+    )
+
+
+def test_member_credentials_are_re_assumed_from_the_base_session_before_expiry(tmp_path):
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    import aioboto3
+
+    calls = []
+
+    async def assume(role_arn):
+        calls.append(role_arn)
+        expiry = datetime.now(UTC) + timedelta(minutes=5 if len(calls) == 1 else 60)
+        return {
+            "access_key": f"AK{len(calls)}",
+            "secret_key": "s",
+            "token": "t",
+            "expiry_time": expiry.isoformat(),
+        }
+
+    options = sweep.SweepOptions("S", tmp_path, ["us-east-1"], ["s3"], role_name="Audit")
+    base = aioboto3.Session(
+        region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    runner = sweep.Sweep(base, "000000000000", options, dataset=None)
+    runner._assume = assume
+
+    async def keys() -> str:
+        member = await runner._session_for("111122223333")
+        credentials = await member.get_credentials()
+        return (await credentials.get_frozen_credentials()).access_key
+
+    # Five minutes left is inside the SDK's refresh window: the role is assumed again.
+    assert asyncio.run(keys()) == "AK2"
+    assert calls == ["arn:aws:iam::111122223333:role/Audit"] * 2
