@@ -14,6 +14,7 @@ It then seeds a small account in two regions.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from scanner import catalog
+import botocore.session
+
+from scanner import catalog, faults
 from scanner.policy import fill_placeholders
 from scanner.reference import load_dataset
 
@@ -241,7 +244,22 @@ ANSWERED_BY_SANDBOX: dict[str, dict[str, dict]] = {
     },
     "lightsail": {"GetRelationalDatabases": {"relationalDatabases": [{"name": "sandbox-db"}]}},
     "xray": {"/EncryptionConfig": {"EncryptionConfig": {"Type": "NONE", "Status": "ACTIVE"}}},
+    "redshift-serverless": {},
 }  # fmt: skip
+
+# Single operations moto lacks in services it otherwise serves, by botocore client name: the
+# sandbox answers them as an account without such resources would, and moto the rest.
+OPERATIONS_ANSWERED_BY_SANDBOX: dict[tuple[str, str], dict] = {
+    ("backup", "ListRecoveryPointsByBackupVault"): {},
+    ("dms", "DescribeReplicationConfigs"): {},
+    ("elasticache", "DescribeServerlessCaches"): {},
+    ("lex-models", "GetBots"): {},
+    ("lex-models", "GetBotAliases"): {},
+}
+
+# Clients the scan calls besides each collector's own, which faults.identify does not know.
+# Lex V1 signs as "lex", like the V2 client moto serves, so its requests are told by route.
+OTHER_CLIENTS = ("lex-models",)
 
 
 def _signing_service(authorization: str) -> str:
@@ -257,21 +275,102 @@ def _operation(environ: dict) -> str:
 
 
 def _answer_by_sandbox(app: Any) -> Any:
-    """WSGI middleware: the sandbox's own answers for services moto cannot serve."""
+    """WSGI middleware: the sandbox's own answers for what moto cannot serve."""
 
     def middleware(environ: dict, start_response: Any) -> Any:
         service = _signing_service(environ.get("HTTP_AUTHORIZATION", ""))
-        if service not in ANSWERED_BY_SANDBOX:
+        if service in ANSWERED_BY_SANDBOX:
+            answer = ANSWERED_BY_SANDBOX[service].get(_operation(environ), {})
+            return _reply(start_response, "json", "", answer)
+
+        if service not in _SIGNING_NAMES_WITH_ANSWERS:
             return app(environ, start_response)
 
-        answer = ANSWERED_BY_SANDBOX[service].get(_operation(environ), {})
-        body = json.dumps(answer).encode()
-        start_response(
-            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        )
-        return [body]
+        body = _read_body(environ)
+        client, operation, protocol = _identify(environ, body)
+        answer = OPERATIONS_ANSWERED_BY_SANDBOX.get((client, operation))
+        if answer is None:
+            return app(environ, start_response)
+
+        return _reply(start_response, protocol, operation, answer)
 
     return middleware
+
+
+def _signing_names() -> frozenset[str]:
+    session = botocore.session.get_session()
+    clients = {client for client, _ in OPERATIONS_ANSWERED_BY_SANDBOX}
+    return frozenset(session.get_service_model(client).signing_name for client in clients)
+
+
+_SIGNING_NAMES_WITH_ANSWERS = _signing_names()
+
+
+def _read_body(environ: dict) -> bytes:
+    """The request body, put back so that moto can still read it."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _identify(environ: dict, body: bytes) -> tuple[str, str, str]:
+    """The botocore client name, operation and protocol of a request."""
+    method = environ.get("REQUEST_METHOD", "")
+    path = environ.get("PATH_INFO", "")
+    if environ.get("QUERY_STRING"):
+        path = f"{path}?{environ['QUERY_STRING']}"
+    headers = _Headers(environ)
+
+    call = faults.identify(method, path, headers, body)
+    if call.operation:
+        return call.service, call.operation, call.protocol
+
+    for client in OTHER_CLIENTS:
+        # faults knows one model per signing name; these share theirs with a scanned client.
+        model = next(iter(faults._models((client,)).values()))
+        operation = faults._operation(model, method, path, headers, body)
+        if operation:
+            return client, operation, model.protocol
+
+    return call.service, "", call.protocol
+
+
+class _Headers:
+    """A WSGI environ's request headers, read the way faults.identify reads them."""
+
+    def __init__(self, environ: dict):
+        self.environ = environ
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"), default)
+
+
+JSON_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
+
+
+def _reply(start_response: Any, protocol: str, operation: str, answer: dict) -> list[bytes]:
+    """A 200 answer in the protocol's shape; query answers are empty results, as XML."""
+    if protocol == "query":
+        if answer:
+            raise NotImplementedError("the sandbox answers query operations only when empty")
+
+        body = _empty_query_result(operation).encode()
+        content_type = "text/xml"
+    else:
+        body = json.dumps(answer).encode()
+        content_type = JSON_TYPES.get(protocol, "application/json")
+
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _empty_query_result(operation: str) -> str:
+    return (
+        f"<{operation}Response><{operation}Result></{operation}Result>"
+        f"<ResponseMetadata><RequestId>sandbox</RequestId></ResponseMetadata>"
+        f"</{operation}Response>"
+    )
 
 
 def _server_class() -> type:

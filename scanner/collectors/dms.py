@@ -1,9 +1,10 @@
-"""DMS: replication instances and endpoints are always KMS encrypted; no key means aws/dms."""
+"""DMS: instances, endpoints and serverless configs are always KMS; no key means aws/dms."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from scanner.collectors.paging import token_pages
 from scanner.engine import Scope
 from scanner.records import Hint, Resource
 
@@ -24,7 +25,7 @@ LISTINGS = (
 
 
 async def collect(scope: Scope) -> AsyncIterator[Resource]:
-    """Replication instances and endpoints, from the listings alone."""
+    """Replication instances, endpoints and serverless replication configs, from listings."""
     for operation, result_key, resource_type, id_field, arn_field in LISTINGS:
         async for item in scope.pages(operation, result_key):
             yield scope.resource(
@@ -34,3 +35,14 @@ async def collect(scope: Scope) -> AsyncIterator[Resource]:
                 Hint.KMS,
                 item.get("KmsKeyId"),
             )
+
+    # The SDK has no paginator for serverless replication configs; they page by Marker.
+    configs = token_pages(scope, "describe_replication_configs", "ReplicationConfigs", "Marker")
+    async for config in configs:
+        yield scope.resource(
+            "replication_config",
+            config["ReplicationConfigIdentifier"],
+            config.get("ReplicationConfigArn", ""),
+            Hint.KMS,
+            config.get("ComputeConfig", {}).get("KmsKeyId"),
+        )

@@ -1,4 +1,4 @@
-"""ElastiCache: replication groups and snapshots; at rest without a key is service managed."""
+"""ElastiCache: replication groups, serverless caches and snapshots; no key is AWS owned."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ CLIENT = "elasticache"
 
 
 async def collect(scope: Scope) -> AsyncIterator[Resource]:
-    """Replication groups and snapshots, from the listings alone."""
+    """Replication groups, serverless caches and snapshots, from the listings alone."""
     at_rest: dict[str, bool] = {}
     async for group in scope.pages("describe_replication_groups", "ReplicationGroups"):
         group_id = group["ReplicationGroupId"]
@@ -24,6 +24,9 @@ async def collect(scope: Scope) -> AsyncIterator[Resource]:
         name = snapshot["SnapshotName"]
         arn = snapshot.get("ARN") or scope.arn("elasticache", f"snapshot:{name}")
         yield _snapshot(scope, name, arn, snapshot, at_rest)
+
+    async for cache in scope.pages("describe_serverless_caches", "ServerlessCaches"):
+        yield _serverless(scope, cache)
 
 
 def _at_rest(scope: Scope, resource_type: str, name: str, arn: str, item: dict) -> Resource:
@@ -53,3 +56,14 @@ def _snapshot(
 
     detail = f"group={group}, no KmsKeyId" if group in at_rest else "group gone, no KmsKeyId"
     return scope.resource("snapshot", name, arn, Hint.AWS_OWNED, detail=detail)
+
+
+def _serverless(scope: Scope, cache: dict) -> Resource:
+    name = cache["ServerlessCacheName"]
+    arn = cache.get("ARN") or scope.arn("elasticache", f"serverlesscache:{name}")
+    key = cache.get("KmsKeyId")
+    if key:
+        return scope.resource("serverless_cache", name, arn, Hint.KMS, key)
+
+    # Serverless caches are always encrypted at rest; without a chosen key, by an AWS owned one.
+    return scope.resource("serverless_cache", name, arn, Hint.AWS_OWNED, detail="no KmsKeyId")

@@ -28,6 +28,7 @@ def test_vault_type_is_kept_and_no_key_is_left_to_the_service_default(stubbed):
                 ]
             },
         )
+        stubber.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": []})
 
     [vault] = stubbed(backup, stub)
 

@@ -27,6 +27,7 @@ def test_no_key_is_left_to_the_service_default(stubbed, summary):
             {"ReplicationInstances": [{"ReplicationInstanceIdentifier": "ri"}]},
         )
         stubber.add_response("describe_endpoints", {"Endpoints": [{"EndpointIdentifier": "ep"}]})
+        stubber.add_response("describe_replication_configs", {"ReplicationConfigs": []})
 
     assert summary(stubbed(dms, stub)) == {
         ("replication_instance", "ri", Hint.KMS, None),

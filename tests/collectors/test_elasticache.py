@@ -45,6 +45,7 @@ def test_snapshots_follow_their_group_unless_they_name_a_key(stubbed, summary):
                 ]
             },
         )
+        stubber.add_response("describe_serverless_caches", {"ServerlessCaches": []})
 
     assert summary(stubbed(elasticache, stub)) == {
         ("replication_group", "plain", Hint.NOT_ENCRYPTED, None),
