@@ -244,17 +244,17 @@ ANSWERED_BY_SANDBOX: dict[str, dict[str, dict]] = {
     },
     "lightsail": {"GetRelationalDatabases": {"relationalDatabases": [{"name": "sandbox-db"}]}},
     "xray": {"/EncryptionConfig": {"EncryptionConfig": {"Type": "NONE", "Status": "ACTIVE"}}},
-    "redshift-serverless": {},
+    "redshift-serverless": {"ListNamespaces": {"namespaces": []}},
 }  # fmt: skip
 
 # Single operations moto lacks in services it otherwise serves, by botocore client name: the
 # sandbox answers them as an account without such resources would, and moto the rest.
 OPERATIONS_ANSWERED_BY_SANDBOX: dict[tuple[str, str], dict] = {
-    ("backup", "ListRecoveryPointsByBackupVault"): {},
-    ("dms", "DescribeReplicationConfigs"): {},
+    ("backup", "ListRecoveryPointsByBackupVault"): {"RecoveryPoints": []},
+    ("dms", "DescribeReplicationConfigs"): {"ReplicationConfigs": []},
     ("elasticache", "DescribeServerlessCaches"): {},
-    ("lex-models", "GetBots"): {},
-    ("lex-models", "GetBotAliases"): {},
+    ("lex-models", "GetBots"): {"bots": []},
+    ("lex-models", "GetBotAliases"): {"BotAliases": []},
 }
 
 # Clients the scan calls besides each collector's own, which faults.identify does not know.

@@ -2,6 +2,7 @@
 
 from scanner.collectors import lex
 from scanner.records import Hint
+from tests.collectors.second_client import stub_client
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 BOT = "BOTID12345"
@@ -22,7 +23,9 @@ def test_sandbox_empty_account(on_sandbox):
     assert on_sandbox(lex, "us-east-1") == []
 
 
-def test_bot_aliases(stubbed, summary):
+def test_bot_aliases(stubbed, summary, monkeypatch):
+    stub_client(monkeypatch, "lex-models", lambda s: s.add_response("get_bots", {}))
+
     def stub(stubber):
         stubber.add_response("list_bots", {"botSummaries": [{"botId": BOT}]})
         stubber.add_response(

@@ -2,6 +2,7 @@
 
 from scanner.collectors import redshift
 from scanner.records import Hint
+from tests.collectors.second_client import stub_client
 
 
 def test_sandbox_clusters_and_snapshots(on_sandbox, summary, key_arn):
@@ -27,7 +28,12 @@ def test_empty_region(on_sandbox):
     assert on_sandbox(redshift, "us-west-2") == []
 
 
-def test_encrypted_without_a_key_is_left_to_the_service_default(stubbed, summary):
+def test_encrypted_without_a_key_is_left_to_the_service_default(stubbed, summary, monkeypatch):
+    def no_namespaces(stubber):
+        stubber.add_response("list_namespaces", {"namespaces": []})
+
+    stub_client(monkeypatch, "redshift-serverless", no_namespaces)
+
     def stub(stubber):
         stubber.add_response(
             "describe_clusters", {"Clusters": [{"ClusterIdentifier": "old", "Encrypted": True}]}
