@@ -1,5 +1,0 @@
-"""python -m scanner"""
-
-from scanner.cli import main
-
-main()
