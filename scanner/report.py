@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict
+from operator import attrgetter
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +28,8 @@ def _frame(rows: Iterable[object], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Booleans as true/false, missing as empty, strings made safe: the CSV form."""
-    return frame.map(_plain_cell)
-
-
 def _plain_cell(value: object) -> object:
+    """Booleans as true/false, missing as empty, strings made safe: a cell's CSV form."""
     if value is None:
         return ""
 
@@ -41,18 +39,23 @@ def _plain_cell(value: object) -> object:
     return safe_text(value)
 
 
-def tables(scan: AccountScan) -> dict[str, pd.DataFrame]:
-    """The report's tables, in a stable row order."""
-    findings = _frame(scan.findings, FINDING_COLUMNS).sort_values(
-        ["region", "service", "resource_type", "resource_id"], kind="stable"
-    )
-    keys = _frame(scan.keys, KEY_COLUMNS).sort_values(["region", "key_alias", "key_id"])
-    coverage = _frame(scan.coverage, COVERAGE_COLUMNS).sort_values(["region", "service"])
+COLUMNS = {"findings": FINDING_COLUMNS, "keys": KEY_COLUMNS, "coverage": COVERAGE_COLUMNS}
+
+
+def ordered(scan: AccountScan) -> dict[str, list]:
+    """The report's tables as records, in a stable row order."""
     return {
-        "findings": findings.reset_index(drop=True),
-        "keys": keys.reset_index(drop=True),
-        "coverage": coverage.reset_index(drop=True),
+        "findings": sorted(
+            scan.findings, key=attrgetter("region", "service", "resource_type", "resource_id")
+        ),
+        "keys": sorted(scan.keys, key=attrgetter("region", "key_alias", "key_id")),
+        "coverage": sorted(scan.coverage, key=attrgetter("region", "service")),
     }
+
+
+def tables(scan: AccountScan) -> dict[str, pd.DataFrame]:
+    """The report's tables as data frames, in the same row order."""
+    return {name: _frame(rows, COLUMNS[name]) for name, rows in ordered(scan).items()}
 
 
 def summary(scan: AccountScan, scan_id: str) -> dict:
@@ -108,10 +111,10 @@ def write_account(scan: AccountScan, scan_id: str, out_dir: Path) -> Path:
 
 
 def _write_all(scan: AccountScan, scan_id: str, folder: Path, earlier: Path | None) -> None:
-    frames = tables(scan)
-    plain = {name: _plain(frame) for name, frame in frames.items()}
-    for name, frame in plain.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
+    # Rows go to disk one at a time from the records: no copies of the tables in memory.
+    records = ordered(scan)
+    for name, rows in records.items():
+        _write_csv(folder / f"{name}.csv", rows, COLUMNS[name])
 
     with open(folder / "findings.jsonl", "w", encoding="utf-8") as handle:
         for finding in scan.findings:
@@ -119,11 +122,29 @@ def _write_all(scan: AccountScan, scan_id: str, folder: Path, earlier: Path | No
 
     facts = summary(scan, scan_id)
     (folder / "summary.json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
-    since = _changes_since(earlier, facts, plain) if earlier else None
-    write_workbook(scan, facts, frames, folder / workbook_name(scan), since)
+    since = _changes_since(earlier, facts, records) if earlier else None
+    write_workbook(scan, facts, records, folder / workbook_name(scan), since)
 
 
-def _changes_since(earlier: Path, facts: dict, plain: dict[str, pd.DataFrame]) -> Since | None:
+def _plain_row(row: object, columns: list[str]) -> list[object]:
+    return [_plain_cell(getattr(row, name)) for name in columns]
+
+
+def _write_csv(path: Path, rows: Iterable[object], columns: list[str]) -> None:
+    """A table as CSV, written as pandas' to_csv writes it: minimal quoting, LF line ends."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(_plain_row(row, columns) for row in rows)
+
+
+def _text_frame(rows: Iterable[object], columns: list[str]) -> pd.DataFrame:
+    """A table in its CSV form, every cell a string, as it reads back from its file."""
+    plain = pd.DataFrame([_plain_row(row, columns) for row in rows], columns=columns)
+    return changes.as_text(plain)
+
+
+def _changes_since(earlier: Path, facts: dict, records: dict[str, list]) -> Since | None:
     try:
         before = changes.load(earlier)
     except errors.UserError as error:
@@ -134,7 +155,7 @@ def _changes_since(earlier: Path, facts: dict, plain: dict[str, pd.DataFrame]) -
         facts["account_id"],
         facts["scan_id"],
         facts["started_utc"],
-        changes.as_text(plain["findings"]),
-        changes.as_text(plain["keys"]),
+        _text_frame(records["findings"], FINDING_COLUMNS),
+        _text_frame(records["keys"], KEY_COLUMNS),
     )
     return Since(before.scan_id, changes.compare(before, after))

@@ -6,19 +6,21 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scanner import __version__, changes
 from scanner.cells import COVERAGE_COLUMNS, FINDING_COLUMNS, KEY_COLUMNS, safe_text
@@ -26,6 +28,9 @@ from scanner.engine import partition
 from scanner.records import CoverageStatus, Encryption, Evidence, KeyRow, PolicyStatus
 from scanner.reference import DEFAULT_REFERENCE_DIR
 from scanner.scan import AccountScan
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 log = logging.getLogger(__name__)
 
@@ -344,22 +349,26 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
 def write_workbook(
     scan: AccountScan,
     facts: dict,
-    frames: dict[str, pd.DataFrame],
+    frames: dict[str, pd.DataFrame | Iterable[object]],
     path: Path,
     since: Since | None = None,
 ) -> None:
-    """The auditor's workbook of one account: Summary first, About last."""
-    book = Workbook()
+    """The auditor's workbook of one account: Summary first, About last.
+
+    frames holds the findings, keys and coverage tables in row order, as data frames or as
+    records; the workbook is streamed to disk row by row either way.
+    """
+    book = Workbook(write_only=True)
     taken: set[str] = set()
     _summary_sheet(book, sheet_title("Summary", taken), scan, facts, since)
 
     keys = sorted(scan.keys, key=lambda k: (k.region, k.key_alias, k.key_id))
     tabled = [
-        (FINDINGS_SHEET, frames["findings"].to_dict("records"), _finding_fill),
-        (KEYS_SHEET, frames["keys"].to_dict("records"), _key_fill),
-        (DIFFERENCES_SHEET, [row for key in keys for row in _difference_rows(key)], _policy_fill),
-        (POLICIES_SHEET, [row for key in keys for row in _statement_rows(key)], _policy_fill),
-        (COVERAGE_SHEET, frames["coverage"].to_dict("records"), _coverage_fill),
+        (FINDINGS_SHEET, _dicts(frames["findings"], FINDINGS_SHEET), _finding_fill),
+        (KEYS_SHEET, _dicts(frames["keys"], KEYS_SHEET), _key_fill),
+        (DIFFERENCES_SHEET, (row for key in keys for row in _difference_rows(key)), _policy_fill),
+        (POLICIES_SHEET, (row for key in keys for row in _statement_rows(key)), _policy_fill),
+        (COVERAGE_SHEET, _dicts(frames["coverage"], COVERAGE_SHEET), _coverage_fill),
     ]
     if since is not None:
         tabled.append((CHANGES_SHEET, _change_rows(since, scan.account_id), _no_fill))
@@ -369,6 +378,16 @@ def write_workbook(
 
     _about_sheet(book, sheet_title("About", taken), [spec for spec, _, _ in tabled])
     book.save(path)
+
+
+def _dicts(table: pd.DataFrame | Iterable[object], spec: Sheet) -> Iterator[dict]:
+    """A table's rows one at a time, as dicts by field name."""
+    if isinstance(table, pd.DataFrame):
+        yield from table.to_dict("records")
+        return
+
+    for item in table:
+        yield {column.field: getattr(item, column.field) for column in spec.columns}
 
 
 # Cells
@@ -390,78 +409,152 @@ def _cell(value: object) -> object:
     return value
 
 
-def _write_row(sheet: Worksheet, row: int, values: list[object]) -> None:
-    for column, value in enumerate(values, 1):
-        cell = sheet.cell(row=row, column=column, value=_cell(value))
-        if isinstance(cell.value, datetime):
-            cell.number_format = DATE_FORMAT
+def _styled(sheet: WriteOnlyWorksheet, value: object, wrap: bool) -> Cell:
+    """A cell of a converted value, top-aligned, wrapped when asked, dates in DATE_FORMAT."""
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, datetime):
+        cell.number_format = DATE_FORMAT
 
-        if isinstance(cell.value, str) and "\n" in cell.value:
-            cell.alignment = WRAP
-        else:
-            cell.alignment = TOP
+    cell.alignment = WRAP if wrap else TOP
+    return cell
 
 
-def _header(sheet: Worksheet, row: int, titles: list[str], first_column: int = 1) -> None:
-    for column, title in enumerate(titles, first_column):
-        cell = sheet.cell(row=row, column=column, value=title)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
+def _header_cell(sheet: WriteOnlyWorksheet, title: str) -> Cell:
+    cell = WriteOnlyCell(sheet, title)
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = Alignment(vertical="center", wrap_text=True)
+    return cell
 
 
-def _fit_widths(sheet: Worksheet, first_row: int = 1, first_column: int = 1) -> None:
-    last_row = min(sheet.max_row, first_row + WIDTH_SAMPLE)
-    columns = sheet.iter_cols(min_row=first_row, max_row=last_row, min_col=first_column)
-    for column in columns:
-        lengths = [
-            max(len(line) for line in str(cell.value).split("\n"))
-            for cell in column
-            if cell.value is not None
-        ]
-        # The header holds the filter button too.
-        width = min(max(lengths, default=6) + 3, MAX_WIDTH)
-        sheet.column_dimensions[get_column_letter(column[0].column)].width = max(width, 8)
-        for cell in column[1:]:
-            if isinstance(cell.value, str) and len(cell.value) > MAX_WIDTH:
-                cell.alignment = WRAP
+def _width(values: Iterable[object]) -> float:
+    """A column's width from its values: the longest line, within bounds."""
+    lengths = [
+        max(len(line) for line in str(value).split("\n")) for value in values if value is not None
+    ]
+    # The header holds the filter button too.
+    return max(min(max(lengths, default=6) + 3, MAX_WIDTH), 8)
 
 
-def _fit_heights(sheet: Worksheet, first_row: int = 2) -> None:
-    """Give rows with wrapped text room for every line; not every reader fits rows on open."""
-    widths = {letter: dimension.width or 8 for letter, dimension in sheet.column_dimensions.items()}
-    for row in sheet.iter_rows(min_row=first_row):
-        lines = max((_lines_in(cell, widths) for cell in row), default=1)
-        if lines > 1:
-            sheet.row_dimensions[row[0].row].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
-
-
-def _lines_in(cell: object, widths: dict[str, float]) -> int:
-    if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+def _line_count(value: object, wrap: bool, width: float) -> int:
+    """Lines a wrapped text cell needs in a column of this width."""
+    if not isinstance(value, str) or not wrap:
         return 1
 
     # Text is narrower than the digit '0' that a column's width counts in.
-    room = max(int(_width_of(cell, widths) * 1.1) - 1, 1)
-    return sum(max(1, -(-len(line) // room)) for line in cell.value.split("\n"))
+    room = max(int(width * 1.1) - 1, 1)
+    return sum(max(1, -(-len(line) // room)) for line in value.split("\n"))
 
 
-def _width_of(cell: object, widths: dict[str, float]) -> float:
-    for merged in cell.parent.merged_cells.ranges:
-        if cell.coordinate in merged:
-            return sum(
-                widths.get(get_column_letter(n), 8)
-                for n in range(merged.min_col, merged.max_col + 1)
-            )
-
-    return widths.get(cell.column_letter, 8)
-
-
-def _print_setup(sheet: Worksheet, title_rows: str) -> None:
+def _print_setup(sheet: WriteOnlyWorksheet, title_rows: str) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = title_rows
+
+
+class _Grid:
+    """A small sheet's cells, held until its widths and row heights are known, then streamed.
+
+    The workbook is written row by row to keep memory flat; a sheet whose layout depends on
+    all of its cells (merged ranges, fitted widths) is built here first.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self.cells: dict[tuple[int, int], Cell] = {}
+
+    def cell(self, row: int, column: int, value: object = None) -> Cell:
+        found = self.cells.get((row, column))
+        if found is None:
+            found = self.cells[row, column] = WriteOnlyCell(self.sheet)
+
+        if value is not None:
+            found.value = value
+
+        return found
+
+    def merge(self, ref: str) -> None:
+        self.sheet.merged_cells.add(ref)
+
+    @property
+    def max_row(self) -> int:
+        return max((row for row, _ in self.cells), default=0)
+
+    @property
+    def max_column(self) -> int:
+        return max((column for _, column in self.cells), default=0)
+
+
+def _write_row(grid: _Grid, row: int, values: list[object]) -> None:
+    for column, value in enumerate(values, 1):
+        value = _cell(value)
+        wrap = isinstance(value, str) and "\n" in value
+        grid.cells[row, column] = _styled(grid.sheet, value, wrap)
+
+
+def _header(grid: _Grid, row: int, titles: list[str]) -> None:
+    for column, title in enumerate(titles, 1):
+        grid.cells[row, column] = _header_cell(grid.sheet, title)
+
+
+def _fit_widths(grid: _Grid) -> None:
+    """Fit each column to its first rows; wrap text too long for the widest column."""
+    last_row = min(grid.max_row, 1 + WIDTH_SAMPLE)
+    for column in range(1, grid.max_column + 1):
+        cells = [grid.cell(row, column) for row in range(1, last_row + 1)]
+        width = _width(cell.value for cell in cells)
+        grid.sheet.column_dimensions[get_column_letter(column)].width = width
+        for cell in cells[1:]:
+            if isinstance(cell.value, str) and len(cell.value) > MAX_WIDTH:
+                cell.alignment = WRAP
+
+
+def _flush(grid: _Grid, first_height_row: int) -> None:
+    """Give rows with wrapped text their height, then write the grid's rows in order."""
+    dimensions = grid.sheet.column_dimensions
+    widths = {letter: dimension.width or 8 for letter, dimension in dimensions.items()}
+    spans = _merged_widths(grid, widths)
+    rows: dict[int, dict[int, Cell]] = {}
+    for (row, column), cell in grid.cells.items():
+        rows.setdefault(row, {})[column] = cell
+
+    for number in range(1, grid.max_row + 1):
+        cells = rows.get(number, {})
+        if number >= first_height_row:
+            _set_height(grid.sheet, number, _grid_lines(cells, number, spans, widths))
+
+        grid.sheet.append([cells.get(column) for column in range(1, max(cells, default=0) + 1)])
+
+
+def _grid_lines(cells: dict[int, Cell], number: int, spans: dict, widths: dict) -> int:
+    """Lines a grid row's tallest cell needs; a merged cell is as wide as its range."""
+    lines = [
+        _line_count(
+            cell.value,
+            bool(cell.alignment.wrap_text),
+            spans.get((number, column), widths.get(get_column_letter(column), 8)),
+        )
+        for column, cell in cells.items()
+    ]
+    return max(lines, default=1)
+
+
+def _set_height(sheet: WriteOnlyWorksheet, number: int, lines: int) -> None:
+    """Room for every line of a row's wrapped text; not every reader fits rows on open."""
+    if lines > 1:
+        sheet.row_dimensions[number].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
+
+
+def _merged_widths(grid: _Grid, widths: dict[str, float]) -> dict[tuple[int, int], float]:
+    """The width of each merged range, by the row and column of its first cell."""
+    return {
+        (merged.min_row, merged.min_col): sum(
+            widths.get(get_column_letter(n), 8) for n in range(merged.min_col, merged.max_col + 1)
+        )
+        for merged in grid.sheet.merged_cells.ranges
+    }
 
 
 # Links to the AWS console
@@ -526,37 +619,79 @@ def _link(kind: str, row: dict) -> str:
 
 
 def _table_sheet(
-    book: Workbook, title: str, spec: Sheet, rows: list[dict], fill_of: Callable
-) -> Worksheet:
+    book: Workbook, title: str, spec: Sheet, rows: Iterable[dict], fill_of: Callable
+) -> WriteOnlyWorksheet:
+    """A table, streamed: widths fitted to its first rows, each row written as it comes."""
     sheet = book.create_sheet(title)
+    rows = iter(rows)
+    sample = [(row, _values(row, spec)) for row in islice(rows, WIDTH_SAMPLE)]
     # Headers are the CSV's column names, so both read alike; the title and meaning ride along.
-    _header(sheet, 1, [column.field for column in spec.columns])
-    for cell, column in zip(sheet[1], spec.columns, strict=True):
-        cell.comment = Comment(f"{column.title}: {column.meaning}", "aws-managed-key-scanner")
-    for number, row in enumerate(rows, 2):
-        _write_row(sheet, number, [row.get(column.field) for column in spec.columns])
-        _decorate(sheet, number, spec.columns, row, fill_of(row))
+    header = [column.field for column in spec.columns]
+    widths = [
+        _width(values) for values in zip(header, *(values for _, values in sample), strict=True)
+    ]
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
 
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}{max(sheet.max_row, 2)}"
-    _fit_widths(sheet)
-    _fit_heights(sheet)
     _print_setup(sheet, "1:1")
+    sheet.append([_commented(_header_cell(sheet, column.field), column) for column in spec.columns])
+
+    number = 1
+    rest = ((row, _values(row, spec)) for row in rows)
+    for number, (row, values) in enumerate(chain(sample, rest), 2):
+        _append(sheet, number, spec, row, values, widths, fill_of(row))
+
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}{max(number, 2)}"
     return sheet
 
 
-def _decorate(
-    sheet: Worksheet, number: int, columns: tuple[Column, ...], row: dict, fill: str
+def _values(row: dict, spec: Sheet) -> list[object]:
+    return [_cell(row.get(column.field)) for column in spec.columns]
+
+
+def _commented(cell: Cell, column: Column) -> Cell:
+    cell.comment = Comment(f"{column.title}: {column.meaning}", "aws-managed-key-scanner")
+    return cell
+
+
+def _append(
+    sheet: WriteOnlyWorksheet,
+    number: int,
+    spec: Sheet,
+    row: dict,
+    values: list[object],
+    widths: list[float],
+    fill: str,
 ) -> None:
-    for index, column in enumerate(columns, 1):
-        cell = sheet.cell(row=number, column=index)
+    """One table row: coloured, linked, wrapped, and as tall as its longest text."""
+    cells, lines = [], 1
+    for column, value, width in zip(spec.columns, values, widths, strict=True):
+        wrap = _wraps(value, number)
+        cell = _styled(sheet, value, wrap)
         if fill:
             cell.fill = FILLS[fill]
 
-        url = _link(column.link, row) if column.link and cell.value else ""
+        url = _link(column.link, row) if column.link and value else ""
         if url:
             cell.hyperlink = url
             cell.font = LINK_FONT
+
+        cells.append(cell)
+        lines = max(lines, _line_count(value, wrap, width))
+
+    _set_height(sheet, number, lines)
+    sheet.append(cells)
+    # The row is written; its height is no longer needed in memory.
+    sheet.row_dimensions.pop(number, None)
+
+
+def _wraps(value: object, number: int) -> bool:
+    """Wrap text of several lines, and text too long for the widest column in the fitted rows."""
+    if not isinstance(value, str):
+        return False
+
+    return "\n" in value or (number <= 1 + WIDTH_SAMPLE and len(value) > MAX_WIDTH)
 
 
 def _finding_fill(row: dict) -> str:
@@ -706,31 +841,31 @@ def _summary_sheet(
     book: Workbook, title: str, scan: AccountScan, facts: dict, since: Since | None
 ) -> None:
     """Banner, facts, the resources table, a chart beside it, and the colour legend."""
-    sheet = book.active
-    sheet.title = title
-    _banner(sheet, scan, facts)
-    _header(sheet, 2, ["Fact", "Value"])
-    sheet.merge_cells(f"B2:{SUMMARY_LAST}2")
-    row = _spanning_rows(sheet, 3, _fact_rows(scan, facts, since))
+    sheet = book.create_sheet(title)
+    grid = _Grid(sheet)
+    _banner(grid, scan, facts)
+    _header(grid, 2, ["Fact", "Value"])
+    grid.merge(f"B2:{SUMMARY_LAST}2")
+    row = _spanning_rows(grid, 3, _fact_rows(scan, facts, since))
 
-    first, last = _service_table(sheet, scan, row + 1)
+    first, last = _service_table(grid, scan, row + 1)
     if last > first:
         _chart(sheet, first, last)
 
     legend = last + 3
-    _header(sheet, legend, ["Row colour", "Meaning"])
-    sheet.merge_cells(f"B{legend}:{SUMMARY_LAST}{legend}")
-    _spanning_rows(sheet, legend + 1, [(name, meaning) for name, (_, meaning) in ROW_FILLS.items()])
+    _header(grid, legend, ["Row colour", "Meaning"])
+    grid.merge(f"B{legend}:{SUMMARY_LAST}{legend}")
+    _spanning_rows(grid, legend + 1, [(name, meaning) for name, (_, meaning) in ROW_FILLS.items()])
     for number, name in enumerate(ROW_FILLS, legend + 1):
-        sheet.cell(row=number, column=1).fill = FILLS[name]
+        grid.cell(number, 1).fill = FILLS[name]
 
     sheet.freeze_panes = "A3"
-    _summary_widths(sheet)
-    _fit_heights(sheet, first_row=3)
+    _summary_widths(grid)
     _print_setup(sheet, "1:2")
+    _flush(grid, first_height_row=3)
 
 
-def _banner(sheet: Worksheet, scan: AccountScan, facts: dict) -> None:
+def _banner(grid: _Grid, scan: AccountScan, facts: dict) -> None:
     if scan.partial:
         text = (
             f"PARTIAL SCAN: {facts['coverage_gaps']} region and service pairs could not be read "
@@ -741,27 +876,29 @@ def _banner(sheet: Worksheet, scan: AccountScan, facts: dict) -> None:
         text = "Complete scan: every region and service on the Coverage sheet was read."
         fill, colour = PatternFill("solid", fgColor="C6EFCE"), "006100"
 
-    sheet.merge_cells(f"A1:{SUMMARY_LAST}1")
-    cell = sheet["A1"]
+    grid.merge(f"A1:{SUMMARY_LAST}1")
+    cell = grid.cell(1, 1)
     cell.value, cell.fill = text, fill
     cell.font = Font(name=FONT, bold=True, color=colour, size=13)
     cell.alignment = Alignment(wrap_text=True, vertical="center")
-    sheet.row_dimensions[1].height = 36
+    grid.sheet.row_dimensions[1].height = 36
 
 
-def _spanning_rows(sheet: Worksheet, first: int, rows: list[tuple[str, object]]) -> int:
+def _spanning_rows(grid: _Grid, first: int, rows: list[tuple[str, object]]) -> int:
     """Label in column A, value across B to the last summary column; the next free row."""
     for number, (label, value) in enumerate(rows, first):
-        _write_row(sheet, number, [label, value])
-        sheet.merge_cells(f"B{number}:{SUMMARY_LAST}{number}")
-        cell = sheet.cell(row=number, column=2)
+        _write_row(grid, number, [label, value])
+        grid.merge(f"B{number}:{SUMMARY_LAST}{number}")
+        cell = grid.cell(number, 2)
         cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
     return first + len(rows)
 
 
-def _summary_widths(sheet: Worksheet) -> None:
-    labels = [c.value for c in sheet["A"][1:] if isinstance(c.value, str)]
+def _summary_widths(grid: _Grid) -> None:
+    column = [grid.cells.get((row, 1)) for row in range(2, grid.max_row + 1)]
+    labels = [cell.value for cell in column if cell and isinstance(cell.value, str)]
+    sheet = grid.sheet
     sheet.column_dimensions["A"].width = min(max(map(len, labels), default=10) + 3, MAX_WIDTH)
     for column in range(2, SUMMARY_COLUMNS + 1):
         sheet.column_dimensions[get_column_letter(column)].width = SUMMARY_WIDTH
@@ -801,25 +938,26 @@ def _count(keys: list[KeyRow], status: str) -> int:
     return sum(1 for key in keys if key.policy_status == status)
 
 
-def _service_table(sheet: Worksheet, scan: AccountScan, header: int) -> tuple[int, int]:
+def _service_table(grid: _Grid, scan: AccountScan, header: int) -> tuple[int, int]:
     """Resources by service and encryption, with a total row: its header and last service row."""
     counts: dict[str, Counter] = {name: Counter() for name in _scanned_services(scan)}
     for finding in scan.findings:
         counts.setdefault(finding.service, Counter())[finding.encryption] += 1
 
     kinds = list(ENCRYPTION_TITLES)
-    _header(sheet, header, ["Service", *ENCRYPTION_TITLES.values(), "Total"])
+    _header(grid, header, ["Service", *ENCRYPTION_TITLES.values(), "Total"])
     for number, service in enumerate(sorted(counts), header + 1):
         tally = counts[service]
-        _write_row(sheet, number, [service, *(tally[k] for k in kinds), tally.total()])
+        _write_row(grid, number, [service, *(tally[k] for k in kinds), tally.total()])
 
     last = header + len(counts)
     totals = [sum(c[k] for c in counts.values()) for k in kinds]
-    _write_row(sheet, last + 1, ["Total", *totals, sum(totals)])
-    for cell in sheet[last + 1][:SUMMARY_COLUMNS]:
-        cell.font = BOLD
+    _write_row(grid, last + 1, ["Total", *totals, sum(totals)])
+    for column in range(1, SUMMARY_COLUMNS + 1):
+        grid.cell(last + 1, column).font = BOLD
 
-    sheet.auto_filter.ref = f"A{header}:{get_column_letter(len(kinds) + 2)}{max(last, header + 1)}"
+    last_column = get_column_letter(len(kinds) + 2)
+    grid.sheet.auto_filter.ref = f"A{header}:{last_column}{max(last, header + 1)}"
     return header, last
 
 
@@ -828,7 +966,7 @@ def _scanned_services(scan: AccountScan) -> set[str]:
     return {c.service for c in scan.coverage if c.status in read and c.service not in ("kms", "*")}
 
 
-def _chart(sheet: Worksheet, header: int, last: int) -> None:
+def _chart(sheet: WriteOnlyWorksheet, header: int, last: int) -> None:
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
     chart.title = "Resources by service and encryption"
@@ -916,18 +1054,19 @@ def about_rows(specs: list[Sheet]) -> list[tuple[str, str, str]]:
 
 def _about_sheet(book: Workbook, title: str, specs: list[Sheet]) -> None:
     sheet = book.create_sheet(title)
-    _header(sheet, 1, ["Topic", "Name", "Meaning"])
+    grid = _Grid(sheet)
+    _header(grid, 1, ["Topic", "Name", "Meaning"])
     for number, row in enumerate(about_rows(specs), 2):
-        _write_row(sheet, number, list(row))
+        _write_row(grid, number, list(row))
         if row[0] == "Row colour":
-            sheet.cell(row=number, column=2).fill = FILLS[row[1]]
+            grid.cell(number, 2).fill = FILLS[row[1]]
 
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:C{sheet.max_row}"
-    _fit_widths(sheet)
+    sheet.auto_filter.ref = f"A1:C{grid.max_row}"
+    _fit_widths(grid)
     sheet.column_dimensions["C"].width = 100
-    for (cell,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3):
-        cell.alignment = WRAP
+    for number in range(2, grid.max_row + 1):
+        grid.cell(number, 3).alignment = WRAP
 
-    _fit_heights(sheet)
     _print_setup(sheet, "1:1")
+    _flush(grid, first_height_row=2)
