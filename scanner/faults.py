@@ -215,11 +215,17 @@ def _path_pattern(path: str) -> re.Pattern:
     return re.compile("".join(parts) + "/?")
 
 
-def identify(method: str, raw_path: str, headers: Any, body: bytes) -> Call:
-    """The service, region and operation of a request; no protocol for services it cannot name."""
+def identify(
+    method: str, raw_path: str, headers: Any, body: bytes, clients: tuple[str, ...] = ()
+) -> Call:
+    """The service, region and operation of a request; no protocol for services it cannot name.
+
+    Requests are matched against the models of the given botocore clients, by default every
+    client the scanner uses (one per signing name).
+    """
     scope = CREDENTIAL_SCOPE.search(headers.get("Authorization", ""))
     region, signing = scope.groups() if scope else ("", "")
-    model = _models(scanned_services()).get(signing)
+    model = _models(clients or scanned_services()).get(signing)
     text = f"{method} {raw_path} {body.decode('utf-8', 'replace')}"
     if model is None:
         return Call(signing, region, "", "", text)

@@ -327,11 +327,10 @@ def _identify(environ: dict, body: bytes) -> tuple[str, str, str]:
         return call.service, call.operation, call.protocol
 
     for client in OTHER_CLIENTS:
-        # faults knows one model per signing name; these share theirs with a scanned client.
-        model = next(iter(faults._models((client,)).values()))
-        operation = faults._operation(model, method, path, headers, body)
-        if operation:
-            return client, operation, model.protocol
+        # One model per signing name by default; these share theirs with a scanned client.
+        other = faults.identify(method, path, headers, body, clients=(client,))
+        if other.operation:
+            return other.service, other.operation, other.protocol
 
     return call.service, "", call.protocol
 
