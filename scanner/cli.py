@@ -480,7 +480,7 @@ def reference_show(
         _fail(str(error), error.exit_code)
 
     try:
-        if account:
+        if account is not None:
             check_account_ids([account])
         check_regions([region] if region else None)
     except errors.UserError as error:

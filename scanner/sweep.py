@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 OK, PARTIAL, FAILED, SKIPPED, NOT_STARTED = "OK", "PARTIAL", "FAILED", "SKIPPED", "NOT_STARTED"
 SSO_EXPIRED = (TokenRetrievalError, SSOTokenLoadError, UnauthorizedSSOTokenError)
 SHARD_INDEX_VARIABLES = ("AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")  # ASCII digits only: str.isdigit takes others too
 ROLE_SECONDS = 3600  # the most a chained role session may last
 
 
@@ -118,7 +120,7 @@ def read_accounts_file(path: Path) -> list[str]:
 def check_account_ids(ids: list[str]) -> list[str]:
     """Twelve-digit account ids, or an error naming the first that is not one."""
     for account_id in ids:
-        if not (len(account_id) == 12 and account_id.isdigit()):
+        if not ACCOUNT_ID.fullmatch(account_id):
             raise errors.UserError(f"malformed account id: {account_id}", errors.EXIT_USAGE)
 
     return ids

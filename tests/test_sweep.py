@@ -297,3 +297,10 @@ def test_member_credentials_are_re_assumed_from_the_base_session_before_expiry(t
     # Five minutes left is inside the SDK's refresh window: the role is assumed again.
     assert asyncio.run(keys()) == "AK2"
     assert calls == ["arn:aws:iam::111122223333:role/Audit"] * 2
+
+
+def test_account_ids_are_twelve_ascii_digits():
+    assert sweep.check_account_ids(["012345678901"]) == ["012345678901"]
+    for bad in ["１２３４５６７８９０１２", "", "12345678901", "0123456789012", " 12345678901"]:
+        with pytest.raises(errors.UserError):
+            sweep.check_account_ids([bad])
