@@ -301,6 +301,7 @@ def test_member_credentials_are_re_assumed_from_the_base_session_before_expiry(t
 
 def test_account_ids_are_twelve_ascii_digits():
     assert sweep.check_account_ids(["012345678901"]) == ["012345678901"]
-    for bad in ["１２３４５６７８９０１２", "", "12345678901", "0123456789012", " 12345678901"]:
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "123456789012")
+    for bad in [full_width, "", "12345678901", "0123456789012", " 12345678901"]:
         with pytest.raises(errors.UserError):
             sweep.check_account_ids([bad])
