@@ -15,7 +15,7 @@ import aioboto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from scanner import errors
+from scanner import catalog, errors
 from scanner.records import Resource
 
 log = logging.getLogger(__name__)
@@ -221,6 +221,17 @@ class Scope:
             detail=detail,
             error_code=error_code,
         )
+
+    async def with_client(self, client: str) -> Scope | None:
+        """This scope through another client of the same service (Lex V1, Redshift Serverless).
+
+        None where botocore's endpoint data says that client's API is not offered here.
+        """
+        if catalog.absent_from(self.region, client, partition(self.region)):
+            return None
+
+        other = await self.aws.client(client, self.region)
+        return Scope(self.aws, self.account_id, self.region, self.service, other)
 
     def arn(self, service: str, resource: str) -> str:
         """An ARN in this scope's account and region."""

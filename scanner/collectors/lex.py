@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from scanner import catalog
 from scanner.collectors.paging import token_pages
-from scanner.engine import Scope, partition
+from scanner.engine import Scope
 from scanner.records import Hint, Resource
 
 SERVICE = "lex"
@@ -67,16 +66,10 @@ async def _alias(scope: Scope, bot_id: str, alias_id: str) -> Resource | None:
 
 async def _v1_aliases(scope: Scope) -> AsyncIterator[Resource]:
     client, bots_operation, bots_key, aliases_operation, aliases_key = V1
-    if catalog.absent_from(scope.region, client, partition(scope.region)):
+    v1 = await scope.with_client(client)
+    if v1 is None:
         return  # Lex V1 is offered in fewer regions than V2
 
-    v1 = Scope(
-        scope.aws,
-        scope.account_id,
-        scope.region,
-        scope.service,
-        await scope.aws.client(client, scope.region),
-    )
     names = [bot["name"] async for bot in v1.pages(bots_operation, bots_key)]
     for name in names:
         async for alias in v1.pages(aliases_operation, aliases_key, botName=name):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from scanner import catalog
-from scanner.engine import Scope, partition
+from scanner.engine import Scope
 from scanner.records import Hint, Resource
 
 SERVICE = "redshift"
@@ -42,16 +41,10 @@ def _encrypted(scope: Scope, resource_type: str, name: str, arn: str, item: dict
 
 async def _namespaces(scope: Scope) -> AsyncIterator[Resource]:
     client, operation, result_key = SERVERLESS
-    if catalog.absent_from(scope.region, client, partition(scope.region)):
+    serverless = await scope.with_client(client)
+    if serverless is None:
         return  # Redshift Serverless is not offered in every region Redshift is
 
-    serverless = Scope(
-        scope.aws,
-        scope.account_id,
-        scope.region,
-        scope.service,
-        await scope.aws.client(client, scope.region),
-    )
     async for namespace in serverless.pages(operation, result_key):
         yield _namespace(scope, namespace)
 
